@@ -1,0 +1,43 @@
+# One entry point for people and CI: `make test` builds venv/ from pinned requirements, then
+# lints, type-checks and runs the whole suite. Nothing here needs AWS or the Pulumi CLI.
+PYTHON ?= python3
+VENV := venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint typecheck pytest rehearse bench emulator lock clean
+
+test: lint typecheck pytest
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Run the Personalize emulator on loopback for manual use with boto3 / the AWS CLI.
+emulator: $(STAMP)
+	$(BIN)/python -m local.personalize_emulator --host 127.0.0.1 --port 4580
+
+# Re-pin constraints.txt from a fresh resolution of the requirement files.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -r requirements-dev.txt
+	{ echo "# Exact versions the suite is tested with; make installs requirements*.txt under these pins."; \
+	  echo "# Regenerate after changing a requirement: make lock"; \
+	  .lock-venv/bin/pip freeze | sort -f; } > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
