@@ -1,0 +1,1 @@
+"""Pulumi component resources, one module per layer of the stack."""

@@ -1,0 +1,1 @@
+"""Lambda handlers: plain Python and boto3, configured through environment variables."""

@@ -1,0 +1,1 @@
+"""Offline stand-ins for AWS used in development and tests; never deployed."""

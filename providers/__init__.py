@@ -1,0 +1,1 @@
+"""Pulumi dynamic providers for Amazon Personalize resources that pulumi-aws lacks."""
