@@ -1,0 +1,1 @@
+"""Sample data: a deterministic synthetic generator, Avro schemas, a MovieLens converter."""

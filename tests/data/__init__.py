@@ -1,0 +1,1 @@
+"""Tests of the sample data, its generator, the MovieLens converter and the preflight check."""
