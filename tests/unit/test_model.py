@@ -1,0 +1,200 @@
+"""Datasets and model layers under mocks: the full chain, its inputs, and what waits for what."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components.data_check import DataCheckError
+from tests.stack_harness import ROOT, Registration, StackRun, run_program
+
+DYNAMIC = "pulumi-python:dynamic/personalize:"
+KINDS = (
+    "DatasetGroup",
+    "Schema",
+    "Dataset",
+    "DatasetImportJob",
+    "Solution",
+    "SolutionVersion",
+    "Campaign",
+    "Filter",
+    "EventTracker",
+)
+
+
+def kind(resource: Registration) -> str:
+    return resource.typ.removeprefix(DYNAMIC)
+
+
+def test_dev_chain_has_every_resource_once_per_dataset_and_model(dev: StackRun) -> None:
+    counts = {k: len(dev.of_type(DYNAMIC + k)) for k in KINDS}
+    assert counts == {
+        "DatasetGroup": 1, "Schema": 3, "Dataset": 3, "DatasetImportJob": 3, "Solution": 1,
+        "SolutionVersion": 1, "Campaign": 1, "Filter": 1, "EventTracker": 1,
+    }  # fmt: skip
+
+
+def test_prod_has_three_models_and_two_filters(prod: StackRun) -> None:
+    solutions = {
+        s.inputs["name"]: s.inputs["recipe_arn"] for s in prod.of_type(DYNAMIC + "Solution")
+    }
+    assert solutions == {
+        "reco-prod-recommendations": "arn:aws:personalize:::recipe/aws-user-personalization-v2",
+        "reco-prod-ranking": "arn:aws:personalize:::recipe/aws-personalized-ranking-v2",
+        "reco-prod-similar": "arn:aws:personalize:::recipe/aws-similar-items",
+    }
+    assert len(prod.of_type(DYNAMIC + "Campaign")) == 3
+    assert sorted(f.inputs["name"] for f in prod.of_type(DYNAMIC + "Filter")) == [
+        "reco-prod-filter-genre", "reco-prod-filter-unwatched",
+    ]  # fmt: skip
+
+
+def test_every_personalize_resource_gets_the_region(dev: StackRun) -> None:
+    for resource in dev.resources:
+        if resource.typ.startswith(DYNAMIC):
+            assert resource.inputs["region"] == "us-east-1", resource.name
+
+
+def test_names_fit_personalize_rules(prod: StackRun, dev: StackRun) -> None:
+    for run in (dev, prod):
+        for resource in run.resources:
+            if resource.typ.startswith(DYNAMIC):
+                name = resource.inputs.get("name") or resource.inputs.get("job_name")
+                if name is not None:
+                    assert len(name) <= 63, name
+                    assert name[0].isalnum(), name
+
+
+def test_datasets_use_their_schema_and_group(dev: StackRun) -> None:
+    group = dev.one(DYNAMIC + "DatasetGroup")
+    assert group.inputs["name"] == "personalize-realtime-dev"
+    for dataset in dev.of_type(DYNAMIC + "Dataset"):
+        assert group.urn in dataset.dependencies
+        assert dataset.inputs["dataset_type"] in ("Interactions", "Items", "Users")
+        schema = next(s for s in dev.of_type(DYNAMIC + "Schema") if s.urn in dataset.dependencies)
+        avsc = ROOT / "data/schemas" / f"{dataset.inputs['dataset_type'].lower()}.avsc"
+        assert json.loads(schema.inputs["schema"]) == json.loads(avsc.read_text())
+
+
+def test_import_jobs_wait_for_upload_and_permissions(dev: StackRun) -> None:
+    for job in dev.of_type(DYNAMIC + "DatasetImportJob"):
+        waits = {r.typ for r in dev.ancestors(job)}
+        assert {
+            "aws:s3/bucketObjectv2:BucketObjectv2",
+            "aws:iam/rolePolicy:RolePolicy",
+            "aws:s3/bucketPolicy:BucketPolicy",
+        } <= waits
+        assert job.inputs["import_mode"] == "FULL"
+        assert job.inputs["data_location"].startswith("s3://personalize-realtime-dev-")
+
+
+def test_training_waits_for_every_import(dev: StackRun) -> None:
+    version = dev.one(DYNAMIC + "SolutionVersion")
+    imports = {j.name for j in dev.of_type(DYNAMIC + "DatasetImportJob")}
+    assert imports <= set(dev.waits_for(version, lambda r: kind(r) == "DatasetImportJob"))
+    assert version.inputs["training_mode"] == "FULL"
+    # The fingerprint names every import: a re-import trains a new version.
+    assert version.inputs["training_inputs"].count("dataset-import-job/") == 3
+
+
+def test_solution_does_not_wait_for_import(dev: StackRun) -> None:
+    solution = dev.one(DYNAMIC + "Solution")
+    assert not dev.waits_for(solution, lambda r: kind(r) == "DatasetImportJob")
+
+
+def test_auto_training_is_off_by_default(dev: StackRun) -> None:
+    solution = dev.one(DYNAMIC + "Solution")
+    assert solution.inputs["perform_auto_training"] is False
+    assert "auto_training_schedule" not in solution.inputs
+    campaign = dev.one(DYNAMIC + "Campaign")
+    assert "syncWithLatestSolutionVersion" not in campaign.inputs["campaign_config"]
+
+
+def test_auto_training_syncs_the_campaign_with_latest(prod: StackRun) -> None:
+    solution = prod.one(DYNAMIC + "Solution", "recommendations")
+    assert solution.inputs["perform_auto_training"] is True
+    assert solution.inputs["auto_training_schedule"] == "rate(7 days)"
+    campaign = prod.one(DYNAMIC + "Campaign", "recommendations")
+    assert campaign.inputs["solution_version_arn"].endswith(
+        "solution/reco-prod-recommendations/$LATEST"
+    )
+    assert campaign.inputs["campaign_config"]["syncWithLatestSolutionVersion"] is True
+    assert prod.waits_for(campaign, lambda r: kind(r) == "SolutionVersion")
+
+
+def test_campaign_serves_its_version_with_configured_settings(dev: StackRun) -> None:
+    campaign = dev.one(DYNAMIC + "Campaign")
+    version = dev.one(DYNAMIC + "SolutionVersion")
+    assert version.urn in campaign.dependencies
+    assert campaign.inputs["min_provisioned_tps"] == 1
+    assert campaign.inputs["campaign_config"] == {
+        "itemExplorationConfig": {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
+    }
+
+
+def test_quality_gate_reaches_the_solution_version(prod: StackRun) -> None:
+    version = prod.one(DYNAMIC + "SolutionVersion", "recommendations")
+    assert version.inputs["quality_gate"] == {"precision_at_10": 0.01, "coverage": 0.05}
+    similar = prod.one(DYNAMIC + "SolutionVersion", "similar")
+    assert "quality_gate" not in similar.inputs
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_nothing_outside_the_model_layer_waits_for_training(
+    stack: str, dev: StackRun, prod: StackRun
+) -> None:
+    run = dev if stack == "dev" else prod
+    trained = ("SolutionVersion", "Campaign")
+    for resource in run.resources:
+        if (
+            not resource.custom
+            or kind(resource) in trained
+            or resource.typ == "command:local:Command"
+        ):
+            continue
+        waits = run.waits_for(resource, lambda r: kind(r) in trained)
+        assert not waits, f"{resource.typ} {resource.name} waits for {waits}"
+
+
+def test_event_tracker_needs_only_the_dataset_group_and_interactions(dev: StackRun) -> None:
+    tracker = dev.one(DYNAMIC + "EventTracker")
+    waits = {kind(r) for r in dev.ancestors(tracker) if r.typ.startswith(DYNAMIC)}
+    assert waits <= {"DatasetGroup", "Dataset", "Schema"}, waits
+
+
+def test_exports(dev: StackRun) -> None:
+    outputs = dev.outputs
+    assert (
+        outputs["datasetGroupArn"]
+        == "arn:aws:personalize:us-east-1:123456789012:dataset-group/personalize-realtime-dev"
+    )
+    assert set(outputs["campaignArns"]) == {"recommendations"}
+    assert set(outputs["solutionVersionArns"]) == {"recommendations"}
+    assert set(outputs["solutionMetrics"]) == {"recommendations"}
+
+
+def test_api_gets_campaign_arns_from_names(dev: StackRun) -> None:
+    recommend = next(
+        f for f in dev.of_type("aws:lambda/function:Function") if "recommend" in f.name
+    )
+    env = recommend.inputs["environment"]["variables"]
+    assert (
+        env["RECOMMENDATIONS_CAMPAIGN_ARN"]
+        == "arn:aws:personalize:us-east-1:123456789012:campaign/personalize-realtime-dev-recommendations"
+    )
+    assert json.loads(env["FILTER_ARNS"]) == {
+        "unwatched": "arn:aws:personalize:us-east-1:123456789012:filter/personalize-realtime-dev-filter-unwatched"
+    }
+
+
+def test_bad_data_fails_before_any_resource(tmp_path: Path) -> None:
+    bad = tmp_path / "interactions.csv"
+    bad.write_text("USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\nu1,m1,click,yesterday\n")
+    registered: dict[str, Registration] = {}
+    with pytest.raises(DataCheckError) as raised:
+        run_program(
+            "dev", {"personalize-realtime:datasets": {"interactions": str(bad)}}, registered
+        )
+    assert f"{bad} line 2" in str(raised.value)
+    assert "TIMESTAMP" in str(raised.value)
+    assert registered == {}
