@@ -1,0 +1,1 @@
+"""Tests of the Personalize emulator, through boto3 only."""
