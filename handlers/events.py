@@ -1,0 +1,188 @@
+"""The interaction event as it travels on the Kinesis stream (written by ingest, read by forwarder).
+
+One JSON object per record::
+
+    {"userId": str, "sessionId": str, "eventId": str, "eventType": str, "itemId": str | null,
+     "sentAt": float epoch seconds, "eventValue": float | null, "properties": str | null,
+     "recommendationId": str | null, "impression": [str] | null}
+
+Limits follow the PutEvents model in botocore, so an event that passes here is one Personalize
+accepts and a record that fails here is rejected before it can block its shard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+
+from handlers.validation import (
+    ValidationError,
+    describe,
+    finite_float,
+    optional_str,
+    reject_unknown,
+    require_object,
+    require_str,
+    string_list,
+)
+
+PROPERTIES_MAX = 1024  # PutEvents Event.properties
+RECOMMENDATION_ID_MAX = 40
+IMPRESSION_MAX = 25
+# Anything before 2000 or after 2100 is a unit mistake (usually milliseconds), not a real time.
+SENT_AT_MIN = 946_684_800.0
+SENT_AT_MAX = 4_102_444_800.0
+
+STREAM_FIELDS = frozenset(
+    {
+        "userId",
+        "sessionId",
+        "eventId",
+        "eventType",
+        "itemId",
+        "sentAt",
+        "eventValue",
+        "properties",
+        "recommendationId",
+        "impression",
+    }
+)
+
+
+class StreamEvent(TypedDict):
+    userId: str
+    sessionId: str
+    eventId: str
+    eventType: str
+    itemId: str | None
+    sentAt: float
+    eventValue: float | None
+    properties: str | None
+    recommendationId: str | None
+    impression: list[str] | None
+
+
+def parse_sent_at(value: Any, field: str) -> float:
+    """Epoch seconds from a number or an ISO 8601 string (no offset means UTC)."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            seconds = moment.timestamp()
+        except (ValueError, OverflowError):
+            raise ValidationError(
+                field,
+                f"{field} must be epoch seconds or an ISO 8601 date-time, got {describe(value)}",
+            ) from None
+    else:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError(
+                field,
+                f"{field} must be epoch seconds or an ISO 8601 date-time, got {describe(value)}",
+            )
+        seconds = float(value)
+    if not math.isfinite(seconds) or not SENT_AT_MIN <= seconds <= SENT_AT_MAX:
+        hint = " (milliseconds? send seconds)" if seconds > SENT_AT_MAX * 100 else ""
+        raise ValidationError(
+            field,
+            f"{field} must be a time between 2000-01-01 and 2100-01-01 in epoch seconds, "
+            f"got {describe(value)}{hint}",
+        )
+    return seconds
+
+
+def normalise_properties(value: Any, field: str) -> str | None:
+    """Event properties as compact JSON text: an object, or a string holding one."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        try:
+            text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+        except (ValueError, TypeError):
+            raise ValidationError(field, f"{field} must hold only finite JSON values") from None
+    elif isinstance(value, str):
+        try:
+            parsed = json.loads(value, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            raise ValidationError(
+                field, f"{field} must be a JSON object or its JSON text, got {describe(value)}"
+            ) from None
+        if not isinstance(parsed, dict):
+            raise ValidationError(
+                field, f"{field} must be a JSON object or its JSON text, got {describe(parsed)}"
+            )
+        text = value
+    else:
+        raise ValidationError(
+            field, f"{field} must be a JSON object or its JSON text, got {describe(value)}"
+        )
+    if not 1 <= len(text) <= PROPERTIES_MAX:
+        raise ValidationError(
+            field, f"{field} as JSON text must be 1 to {PROPERTIES_MAX} characters, got {len(text)}"
+        )
+    return text
+
+
+def validate_stream_event(obj: Any, *, fallback_event_id: str | None = None) -> StreamEvent:
+    """Check a decoded stream record; ``fallback_event_id`` fills a missing eventId."""
+    data = require_object(obj, "record")
+    reject_unknown(data, STREAM_FIELDS, "")
+    event_id = data.get("eventId")
+    if event_id is None:
+        event_id = fallback_event_id
+    impression = data.get("impression")
+    event_value = data.get("eventValue")
+    return StreamEvent(
+        userId=require_str(data.get("userId"), "userId"),
+        sessionId=require_str(data.get("sessionId"), "sessionId"),
+        eventId=require_str(event_id, "eventId"),
+        eventType=require_str(data.get("eventType"), "eventType"),
+        itemId=optional_str(data.get("itemId"), "itemId"),
+        sentAt=parse_sent_at(data.get("sentAt"), "sentAt"),
+        eventValue=None if event_value is None else finite_float(event_value, "eventValue"),
+        properties=normalise_properties(data.get("properties"), "properties"),
+        recommendationId=optional_str(
+            data.get("recommendationId"), "recommendationId", max_len=RECOMMENDATION_ID_MAX
+        ),
+        impression=None
+        if impression is None
+        else string_list(impression, "impression", min_items=1, max_items=IMPRESSION_MAX),
+    )
+
+
+def derive_event_id(sequence_number: str, data: bytes) -> str:
+    """A stable id for a record that arrived without one: same record, same id on every retry."""
+    digest = hashlib.sha256(sequence_number.encode() + b"\0" + data).hexdigest()
+    return f"kin-{digest[:40]}"
+
+
+def encode(event: StreamEvent) -> bytes:
+    return json.dumps(event, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def to_put_events_entry(event: StreamEvent) -> dict[str, Any]:
+    """One PutEvents ``eventList`` entry (userId and sessionId go on the call)."""
+    entry: dict[str, Any] = {
+        "eventId": event["eventId"],
+        "eventType": event["eventType"],
+        "sentAt": datetime.fromtimestamp(event["sentAt"], tz=UTC),
+    }
+    if event["itemId"] is not None:
+        entry["itemId"] = event["itemId"]
+    if event["eventValue"] is not None:
+        entry["eventValue"] = event["eventValue"]
+    if event["properties"] is not None:
+        entry["properties"] = event["properties"]
+    if event["recommendationId"] is not None:
+        entry["recommendationId"] = event["recommendationId"]
+    if event["impression"] is not None:
+        entry["impression"] = list(event["impression"])
+    return entry
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")

@@ -1,0 +1,340 @@
+"""API Gateway REST API (v1 proxy integration) requests and JSON responses.
+
+Each API module declares its routes as :class:`Route` values and hands the raw event to
+:func:`dispatch`, which parses the request, picks the route, turns :class:`HttpError`,
+:class:`~handlers.validation.ValidationError` and AWS errors into JSON error responses, and adds
+the CORS header. The same route tables drive the OpenAPI consistency test.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.upstream import UpstreamError, classify
+from handlers.validation import ValidationError, describe
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+class HttpError(Exception):
+    """An error response: status, machine-readable code, human message, optional field."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+@dataclass(frozen=True)
+class JsonResponse:
+    status: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]  # names lower-cased
+    body: str | None
+    is_base64: bool
+    request_id: str
+
+    def param(self, name: str) -> str | None:
+        """The last value of a query parameter (API Gateway's single-value view)."""
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+    def prefixed(self, prefix: str) -> dict[str, list[str]]:
+        """Parameters written ``prefix[KEY]=v`` (OpenAPI deepObject) or ``prefix.KEY=v``."""
+        found: dict[str, list[str]] = {}
+        for name, values in self.query.items():
+            key = _deep_key(name, prefix)
+            if key is not None:
+                found.setdefault(key, []).extend(values)
+        return found
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object, or a 4xx naming what is wrong with it."""
+        content_type = self.headers.get("content-type", "")
+        media = content_type.split(";", 1)[0].strip().lower()
+        # A missing Content-Type is tolerated (curl -d sends form encoding only when told to);
+        # anything else that is not JSON is refused.
+        if media and media != JSON_CONTENT_TYPE and not media.endswith("+json"):
+            raise HttpError(
+                415,
+                "UnsupportedMediaType",
+                f"Content-Type must be {JSON_CONTENT_TYPE}, got {describe(media)}",
+                field="Content-Type",
+            )
+        if self.body is None or self.body == "":
+            raise HttpError(400, "MissingBody", "a JSON request body is required", field="body")
+        text = self.body
+        if self.is_base64:
+            try:
+                text = base64.b64decode(text, validate=True).decode("utf-8")
+            except (binascii.Error, ValueError):
+                raise HttpError(
+                    400, "InvalidBody", "the request body is not valid base64 UTF-8", field="body"
+                ) from None
+        try:
+            parsed = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            raise HttpError(
+                400, "InvalidJson", f"the request body is not valid JSON: {exc}", field="body"
+            ) from None
+        if not isinstance(parsed, dict):
+            raise HttpError(
+                400,
+                "InvalidBody",
+                f"the request body must be a JSON object, got {describe(parsed)}",
+                field="body",
+            )
+        return parsed
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    description: str
+    required: bool = False
+    # deepObject params carry a map: name[KEY]=value (or name.KEY=value), repeatable.
+    deep_object: bool = False
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    operation_id: str
+    call: Callable[[Request], JsonResponse]
+    query: tuple[QueryParam, ...] = ()
+    body: bool = False
+    # The route exists only when this environment variable is set (optional models/datasets).
+    enabled_by: str | None = None
+
+    def enabled(self) -> bool:
+        return self.enabled_by is None or bool(os.environ.get(self.enabled_by))
+
+
+def dispatch(routes: Iterable[Route], event: Any, context: Any, logger: Any) -> dict[str, Any]:
+    """Handle one API Gateway proxy event against ``routes``; always returns a proxy response."""
+    request_id = _request_id(event, context)
+    try:
+        request = parse_event(event, request_id)
+        route = _select(list(routes), request)
+        if route is None:  # CORS preflight
+            return _render(JsonResponse(204, None, _preflight_headers()))
+        _check_query(route, request)
+        return _render(route.call(request))
+    except ValidationError as exc:
+        return _render_error(HttpError(400, exc.code, exc.message, field=exc.field), request_id)
+    except HttpError as exc:
+        return _render_error(exc, request_id)
+    except Exception as exc:
+        upstream = classify(exc)
+        if upstream is not None:
+            logger.warning(
+                "upstream call failed",
+                extra={"code": upstream.code, "aws_request_id_upstream": upstream.aws_request_id},
+            )
+            return _render_error(upstream_http_error(upstream, "upstream"), request_id)
+        logger.exception("unhandled error")
+        return _render_error(
+            HttpError(500, "InternalError", "internal error; quote the requestId when reporting"),
+            request_id,
+        )
+
+
+def upstream_http_error(
+    err: UpstreamError, resource: str, *, not_ready: str | None = None
+) -> HttpError:
+    """Map a classified AWS error to the response the client should see.
+
+    ``not_ready`` replaces the 503 message for a resource that does not exist yet.
+    """
+    if err.kind == "throttled":
+        return HttpError(
+            429,
+            "TooManyRequests",
+            f"{resource} is throttling requests; retry after a short wait",
+            headers={"Retry-After": "1"},
+        )
+    if err.kind == "not_found":
+        return HttpError(
+            503,
+            "NotReady",
+            not_ready or f"{resource} is not ready yet (still being created); retry later",
+            headers={"Retry-After": "60"},
+        )
+    if err.kind == "in_use":
+        return HttpError(
+            503, "Busy", f"{resource} is busy; retry later", headers={"Retry-After": "30"}
+        )
+    if err.kind == "invalid_input":
+        return HttpError(400, "InvalidInput", f"{resource} rejected the request: {err.message}")
+    return HttpError(502, "UpstreamError", f"{resource} failed ({err.code}); retry later")
+
+
+def ok(body: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(status, body)
+
+
+def parse_event(event: Any, request_id: str) -> Request:
+    if not isinstance(event, dict):
+        raise HttpError(400, "InvalidRequest", "the request event is not an object")
+    method = event.get("httpMethod")
+    if not isinstance(method, str) or not method:
+        raise HttpError(400, "InvalidRequest", "the request has no HTTP method")
+    # `resource` is the route template API Gateway matched; `path` may carry a base path.
+    path = _normalise_path(event.get("resource")) or _normalise_path(event.get("path")) or "/"
+    headers = {
+        k.lower(): v
+        for k, v in (_as_dict(event.get("headers"))).items()
+        if isinstance(k, str) and isinstance(v, str)
+    }
+    body = event.get("body")
+    return Request(
+        method=method.upper(),
+        path=path,
+        query=_query(event),
+        headers=headers,
+        body=body if isinstance(body, str) else None,
+        is_base64=event.get("isBase64Encoded") is True,
+        request_id=request_id,
+    )
+
+
+def cors_headers() -> dict[str, str]:
+    origin = os.environ.get("CORS_ALLOW_ORIGIN")
+    return {"Access-Control-Allow-Origin": origin} if origin else {}
+
+
+def _select(routes: list[Route], request: Request) -> Route | None:
+    candidates = [r for r in routes if r.path == request.path]
+    if not candidates:
+        raise HttpError(404, "NotFound", f"no route {request.path}", field="path")
+    live = [r for r in candidates if r.enabled()]
+    if not live:
+        raise HttpError(
+            404, "NotConfigured", f"{request.path} is not configured in this deployment"
+        )
+    if request.method == "OPTIONS":
+        return None
+    for route in live:
+        if route.method == request.method:
+            return route
+    allowed = ", ".join(sorted({r.method for r in live} | {"OPTIONS"}))
+    raise HttpError(
+        405,
+        "MethodNotAllowed",
+        f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
+        field="method",
+        headers={"Allow": allowed},
+    )
+
+
+def _check_query(route: Route, request: Request) -> None:
+    plain = {p.name for p in route.query if not p.deep_object}
+    deep = [p.name for p in route.query if p.deep_object]
+    for name in request.query:
+        if name in plain or any(_deep_key(name, prefix) is not None for prefix in deep):
+            continue
+        allowed = sorted(plain | {f"{d}[KEY]" for d in deep})
+        raise ValidationError(
+            name,
+            f"unknown query parameter {describe(name)} for {route.method} {route.path}; "
+            f"allowed: {', '.join(allowed) or 'none'}",
+            code="UnknownParameter",
+        )
+
+
+def _deep_key(name: str, prefix: str) -> str | None:
+    if name.startswith(prefix + "[") and name.endswith("]") and len(name) > len(prefix) + 2:
+        return name[len(prefix) + 1 : -1]
+    if name.startswith(prefix + ".") and len(name) > len(prefix) + 1:
+        return name[len(prefix) + 1 :]
+    return None
+
+
+def _query(event: dict[str, Any]) -> dict[str, list[str]]:
+    multi = _as_dict(event.get("multiValueQueryStringParameters"))
+    single = _as_dict(event.get("queryStringParameters"))
+    result: dict[str, list[str]] = {}
+    for name, values in multi.items():
+        if isinstance(name, str) and isinstance(values, list):
+            kept = [v for v in values if isinstance(v, str)]
+            if kept:
+                result[name] = kept
+    for name, value in single.items():
+        if isinstance(name, str) and isinstance(value, str) and name not in result:
+            result[name] = [value]
+    return result
+
+
+def _as_dict(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _normalise_path(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return value.rstrip("/") or "/"
+
+
+def _request_id(event: Any, context: Any) -> str:
+    if isinstance(event, dict):
+        ctx = event.get("requestContext")
+        if isinstance(ctx, dict) and isinstance(ctx.get("requestId"), str):
+            return str(ctx["requestId"])
+    lambda_id = getattr(context, "aws_request_id", None)
+    return lambda_id if isinstance(lambda_id, str) else "unknown"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _preflight_headers() -> dict[str, str]:
+    headers = {
+        "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Content-Type, Authorization, X-Api-Key",
+        "Access-Control-Max-Age": "600",
+    }
+    return headers if cors_headers() else {}
+
+
+def _render(response: JsonResponse) -> dict[str, Any]:
+    headers = {"Content-Type": JSON_CONTENT_TYPE, **cors_headers(), **response.headers}
+    body = "" if response.body is None else json.dumps(response.body, separators=(",", ":"))
+    return {"statusCode": response.status, "headers": headers, "body": body}
+
+
+def _render_error(err: HttpError, request_id: str) -> dict[str, Any]:
+    detail: dict[str, Any] = {"code": err.code, "message": err.message}
+    if err.field is not None:
+        detail["field"] = err.field
+    detail["requestId"] = request_id
+    detail.update(err.extra)
+    return _render(JsonResponse(err.status, {"error": detail}, err.headers))

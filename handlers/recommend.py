@@ -1,0 +1,304 @@
+"""GET /recommendations, POST /rankings, GET /similar-items over Personalize campaigns.
+
+Environment: RECOMMENDATIONS_CAMPAIGN_ARN (required), RANKING_CAMPAIGN_ARN (optional; without it
+POST /rankings is 404), SIMILAR_ITEMS_CAMPAIGN_ARN (optional; likewise GET /similar-items),
+FILTER_ARNS (optional JSON object {filter name: filter ARN}), CORS_ALLOW_ORIGIN (optional).
+
+Campaign and filter ARNs come only from the environment; clients name a filter by its configured
+name and never pass an ARN.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
+
+from handlers import aws
+from handlers.http import (
+    HttpError,
+    JsonResponse,
+    QueryParam,
+    Request,
+    Route,
+    dispatch,
+    ok,
+    upstream_http_error,
+)
+from handlers.upstream import classify
+from handlers.validation import (
+    ValidationError,
+    check_key,
+    describe,
+    parse_int,
+    reject_unknown,
+    require_str,
+    string_list,
+    string_map,
+)
+
+logger = Logger()
+
+NUM_RESULTS_DEFAULT = 25
+NUM_RESULTS_MAX = 500
+RANKING_INPUT_MAX = 500
+CONTEXT_MAX = 150  # entries; keys <= 150 characters, values <= 1000 (botocore model)
+FILTER_VALUES_MAX = 25  # entries; keys <= 50 characters, values <= 1000
+MODEL = "the recommendation model"
+# Runtime answers ResourceNotFoundException while the campaign is still being created/trained.
+NOT_READY = "model not ready: the campaign is still being created or trained; retry later"
+
+FILTER_PARAMS = (
+    QueryParam("filter", "Name of a configured filter (see the deployment's FILTER_ARNS)."),
+    QueryParam(
+        "filterValues",
+        "Values for the filter's placeholders: filterValues[GENRE]=Comedy (repeat for several).",
+        deep_object=True,
+    ),
+)
+NUM_RESULTS = QueryParam("numResults", "How many items to return, 1 to 500 (default 25).")
+
+
+def get_recommendations(request: Request) -> JsonResponse:
+    params: dict[str, Any] = {
+        "campaignArn": _campaign("RECOMMENDATIONS_CAMPAIGN_ARN"),
+        "userId": require_str(request.param("userId"), "userId"),
+        "numResults": _num_results(request),
+    }
+    context = query_context(request)
+    if context:
+        params["context"] = context
+    params.update(query_filter(request))
+    response = _call("get_recommendations", params)
+    return ok(_items(response, "itemList"))
+
+
+def get_similar_items(request: Request) -> JsonResponse:
+    params: dict[str, Any] = {
+        "campaignArn": _campaign("SIMILAR_ITEMS_CAMPAIGN_ARN"),
+        "itemId": require_str(request.param("itemId"), "itemId"),
+        "numResults": _num_results(request),
+    }
+    params.update(query_filter(request))
+    response = _call("get_recommendations", params)
+    return ok(_items(response, "itemList"))
+
+
+RANKING_FIELDS = frozenset({"userId", "itemIds", "context", "filter", "filterValues"})
+
+
+def parse_ranking_body(body: dict[str, Any]) -> dict[str, Any]:
+    """GetPersonalizedRanking parameters (without the campaign) from a POST /rankings body."""
+    reject_unknown(body, RANKING_FIELDS, "")
+    params: dict[str, Any] = {
+        "userId": require_str(body.get("userId"), "userId"),
+        "inputList": string_list(
+            body.get("itemIds"), "itemIds", min_items=1, max_items=RANKING_INPUT_MAX
+        ),
+    }
+    if body.get("context") is not None:
+        params["context"] = string_map(
+            body["context"], "context", max_entries=CONTEXT_MAX, key_max=150, value_max=1000
+        )
+    values = body.get("filterValues")
+    params.update(
+        resolve_filter(body.get("filter"), None if values is None else _body_filter_values(values))
+    )
+    return params
+
+
+def post_rankings(request: Request) -> JsonResponse:
+    params = parse_ranking_body(request.json_object())
+    params["campaignArn"] = _campaign("RANKING_CAMPAIGN_ARN")
+    response = _call("get_personalized_ranking", params)
+    return ok(_items(response, "personalizedRanking"))
+
+
+def query_context(request: Request) -> dict[str, str]:
+    """``context[DEVICE]=mobile`` (or ``context.DEVICE=mobile``) query parameters."""
+    raw = request.prefixed("context")
+    if len(raw) > CONTEXT_MAX:
+        raise ValidationError(
+            "context", f"context may have at most {CONTEXT_MAX} entries, got {len(raw)}"
+        )
+    context: dict[str, str] = {}
+    for key, values in raw.items():
+        check_key(key, "context", 150)
+        if len(values) != 1:
+            raise ValidationError(f"context.{key}", f"context.{key} must be given once")
+        context[key] = require_str(values[0], f"context.{key}", max_len=1000)
+    return context
+
+
+def query_filter(request: Request) -> dict[str, Any]:
+    values = request.prefixed("filterValues")
+    return resolve_filter(request.param("filter"), values or None)
+
+
+def resolve_filter(name: Any, values: Mapping[str, list[str]] | None) -> dict[str, Any]:
+    """filterArn / filterValues for GetRecommendations from a filter's configured name."""
+    if name is None:
+        if values:
+            raise ValidationError("filterValues", "filterValues needs a filter")
+        return {}
+    name = require_str(name, "filter", max_len=256)
+    filters = configured_filters()
+    arn = filters.get(name)
+    if arn is None:
+        known = ", ".join(sorted(filters)) or "none are configured"
+        raise ValidationError("filter", f"unknown filter {describe(name)}; allowed: {known}")
+    result: dict[str, Any] = {"filterArn": arn}
+    if values:
+        result["filterValues"] = quote_filter_values(values)
+    return result
+
+
+def quote_filter_values(values: Mapping[str, list[str]]) -> dict[str, str]:
+    """Personalize wants each value in double quotes, several joined by commas: "a","b"."""
+    if len(values) > FILTER_VALUES_MAX:
+        raise ValidationError(
+            "filterValues",
+            f"filterValues may have at most {FILTER_VALUES_MAX} entries, got {len(values)}",
+        )
+    quoted: dict[str, str] = {}
+    for key, items in values.items():
+        check_key(key, "filterValues", 50)
+        field = f"filterValues.{key}"
+        parts = []
+        for item in items:
+            text = require_str(item, field, max_len=1000)
+            if '"' in text:
+                raise ValidationError(field, f"{field} values must not contain double quotes")
+            parts.append(f'"{text}"')
+        joined = ",".join(parts)
+        if len(joined) > 1000:
+            raise ValidationError(
+                field, f"{field} is too long once quoted ({len(joined)} > 1000 characters)"
+            )
+        quoted[key] = joined
+    return quoted
+
+
+def _body_filter_values(value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise ValidationError(
+            "filterValues", f"filterValues must be an object, got {describe(value)}"
+        )
+    result: dict[str, list[str]] = {}
+    for key, item in value.items():
+        field = f"filterValues.{key}"
+        if isinstance(item, list):
+            result[key] = string_list(item, field, min_items=1, max_items=100, max_len=1000)
+        else:
+            result[key] = [require_str(item, field, max_len=1000)]
+    return result
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_filters(raw: str) -> dict[str, str]:
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
+    ):
+        raise HttpError(
+            500, "NotConfigured", "FILTER_ARNS must be a JSON object of filter name to ARN"
+        )
+    return parsed
+
+
+def configured_filters() -> dict[str, str]:
+    raw = os.environ.get("FILTER_ARNS", "").strip()
+    return _parse_filters(raw) if raw else {}
+
+
+def _num_results(request: Request) -> int:
+    raw = request.param("numResults")
+    if raw is None:
+        return NUM_RESULTS_DEFAULT
+    return parse_int(raw, "numResults", low=1, high=NUM_RESULTS_MAX)
+
+
+def _campaign(variable: str) -> str:
+    arn = os.environ.get(variable)
+    if not arn:
+        raise HttpError(404, "NotConfigured", f"this model is not configured ({variable})")
+    return arn
+
+
+def _call(operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    try:
+        result: dict[str, Any] = getattr(aws.client("personalize-runtime"), operation)(**params)
+    except Exception as exc:
+        upstream = classify(exc)
+        if upstream is None:
+            raise
+        logger.warning(
+            "personalize runtime call failed",
+            extra={"operation": operation, "code": upstream.code, "kind": upstream.kind},
+        )
+        raise upstream_http_error(upstream, MODEL, not_ready=NOT_READY) from exc
+    return result
+
+
+def _items(response: Mapping[str, Any], key: str) -> dict[str, Any]:
+    return {
+        "recommendations": [
+            {"itemId": item.get("itemId"), "score": item.get("score")}
+            for item in response.get(key) or []
+        ],
+        "recommendationId": response.get("recommendationId"),
+    }
+
+
+ROUTES = (
+    Route(
+        "GET",
+        "/recommendations",
+        "getRecommendations",
+        get_recommendations,
+        query=(
+            QueryParam("userId", "The user to recommend for.", required=True),
+            NUM_RESULTS,
+            *FILTER_PARAMS,
+            QueryParam(
+                "context",
+                "Contextual metadata: context[DEVICE]=mobile (one value per key).",
+                deep_object=True,
+            ),
+        ),
+        enabled_by="RECOMMENDATIONS_CAMPAIGN_ARN",
+    ),
+    Route(
+        "POST",
+        "/rankings",
+        "postRankings",
+        post_rankings,
+        body=True,
+        enabled_by="RANKING_CAMPAIGN_ARN",
+    ),
+    Route(
+        "GET",
+        "/similar-items",
+        "getSimilarItems",
+        get_similar_items,
+        query=(
+            QueryParam("itemId", "The item to find similar items for.", required=True),
+            NUM_RESULTS,
+            *FILTER_PARAMS,
+        ),
+        enabled_by="SIMILAR_ITEMS_CAMPAIGN_ARN",
+    ),
+)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return dispatch(ROUTES, event, context, logger)

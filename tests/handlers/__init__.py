@@ -1,0 +1,1 @@
+"""Lambda handler tests: pure functions, local AWS (moto + the Personalize emulator), fuzzing."""
