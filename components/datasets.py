@@ -1,7 +1,8 @@
 """Datasets layer: the dataset group, a schema and dataset per configured type, and import jobs.
 
 Import jobs can be neither changed nor deleted, so each is named after the content hash of the
-file it imports: a changed CSV means a new job (a re-import), an unchanged one means no change.
+file it imports and the schema it is read with: a changed CSV or schema means a new job (a
+re-import), an unchanged pair means no change.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class Datasets(pulumi.ComponentResource):
             self.schemas[dataset.key] = schema_text
             # Schemas are account-wide and immutable: the content hash in the name lets a changed
             # schema come up beside the old one, and the dataset move to it in place.
-            schema_hash = hashlib.sha256(schema_text.encode()).hexdigest()[:8]
+            schema_digest = hashlib.sha256(schema_text.encode()).hexdigest()
+            schema_hash = schema_digest[:8]
             schema = Schema(
                 f"{name}-{dataset.key}-schema",
                 name=config.name(dataset.key, schema_hash),
@@ -80,9 +82,14 @@ class Datasets(pulumi.ComponentResource):
                 opts=child,
             )
             uploaded = storage.dataset_objects[dataset.key]
+            # A new schema replaces the dataset (same ARN, no data), so it must re-import too:
+            # the job name covers the data and the schema it is read with.
+            import_hash = hashlib.sha256(
+                (storage.fingerprints[dataset.key] + schema_digest).encode()
+            ).hexdigest()[:12]
             self.import_jobs[dataset.key] = DatasetImportJob(
                 f"{name}-{dataset.key}-import",
-                job_name=config.name(dataset.key, storage.fingerprints[dataset.key][:12]),
+                job_name=config.name(dataset.key, import_hash),
                 dataset_arn=self.datasets[dataset.key].arn,
                 data_location=storage.dataset_location(dataset.key),
                 role_arn=storage.role.arn,

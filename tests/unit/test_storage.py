@@ -118,3 +118,25 @@ def test_changed_data_changes_the_upload_and_the_import_job(tmp_path) -> None:
 
     assert upload_hash(before) != upload_hash(after)
     assert job_name(before) != job_name(after)
+
+
+def test_changed_schema_re_imports_even_with_the_same_data(tmp_path) -> None:
+    schema = json.loads((ROOT / "data/schemas/items.avsc").read_text())
+    schema["fields"] = [*schema["fields"]]
+    schema["name"] = "Items"
+    schema["doc"] = "same columns, new schema version"
+    changed = tmp_path / "items.avsc"
+    changed.write_text(json.dumps(schema))
+    datasets = {
+        "interactions": "data/interactions.csv",
+        "items": {"file": "data/items.csv", "schema": str(changed)},
+    }
+    before = run_program("dev")
+    after = run_program("dev", {"personalize-realtime:datasets": datasets})
+
+    def job_name(run: StackRun) -> str:
+        return run.one("pulumi-python:dynamic/personalize:DatasetImportJob", "items").inputs[
+            "job_name"
+        ]
+
+    assert job_name(before) != job_name(after)
