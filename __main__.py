@@ -2,15 +2,15 @@
 
 import pulumi
 import pulumi_aws as aws
-from components.api import Api
-from components.monitoring import Monitoring
-from components.streaming import Streaming
 
 from components import config as stack_config
+from components.api import Api
 from components.data_check import check_dataset_file, load_schema
 from components.datasets import Datasets, dataset_arn
 from components.model import Models
+from components.monitoring import Monitoring
 from components.storage import Storage
+from components.streaming import Streaming
 
 # Everything that can be wrong with the stack file or the data fails here, at preview, before a
 # single resource is registered.
