@@ -22,8 +22,7 @@ from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
 from moto.server import ThreadedMotoServer
 
 from local.personalize_emulator import EmulatorServer, run_emulator
-
-from .host import ProviderHost
+from local.provider_host import ProviderHost
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"

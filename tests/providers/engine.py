@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi.dynamic import ResourceProvider
 
-from .host import ProviderHost
+from local.provider_host import ProviderHost
 
 
 class CheckFailedError(Exception):

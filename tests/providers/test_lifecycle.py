@@ -17,6 +17,7 @@ import boto3  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
 from local.personalize_emulator import Steps
+from local.provider_host import ProviderHost, ProviderHostError
 from providers.base import PollSettings
 from providers.campaign import CampaignProvider
 from providers.dataset import DatasetProvider
@@ -37,7 +38,6 @@ from .conftest import (
     ROLE_ARN,
 )
 from .engine import State, change, destroy, up
-from .host import ProviderHost, ProviderHostError
 
 UNSEEN = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")'
 
@@ -692,7 +692,7 @@ def test_check_names_the_property(host, provider, inputs, prop, reason):
 
 
 def test_check_accepts_unknowns_during_preview(host):
-    from .host import UNKNOWN
+    from local.provider_host import UNKNOWN
 
     result = host.check(
         DatasetProvider(),

@@ -1,0 +1,248 @@
+"""Run the real Pulumi program (`__main__.py`) for a stack file under Pulumi's mock runtime.
+
+The monitor records every registered resource with its inputs and the resources it depends on,
+so callers can assert on properties and on the dependency graph (what waits for what during
+`pulumi up`). The mocks decide what "creating" a resource means: `DeterministicMocks` returns
+predictable outputs for unit tests; the rehearsal creates resources for real on local servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import runpy
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime.mocks import MockMonitor
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT_ID = "123456789012"
+PROJECT = "personalize-realtime"
+STACK_FILES = sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml"))
+
+
+@dataclass
+class Registration:
+    urn: str
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    custom: bool
+    parent: str
+    dependencies: set[str] = field(default_factory=set)
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def _service(typ: str) -> str:
+    return typ.split(":")[1].split("/", maxsplit=1)[0] if ":" in typ else "custom"
+
+
+class DeterministicMocks(pulumi.runtime.Mocks):
+    """Deterministic ids and outputs; dynamic Personalize resources get ARN-shaped outputs."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        name = args.name
+        state = dict(args.inputs)
+        state.pop("__provider", None)
+        resource_id = f"{name}-id"
+        arn = f"arn:aws:{_service(args.typ)}:{self.region}:{ACCOUNT_ID}:{name}"
+        if args.typ.startswith("pulumi-python:dynamic/personalize:"):
+            kind = args.typ.rsplit(":", 1)[1]
+            physical = state.get("name") or state.get("job_name") or name
+            segment = re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower()  # DatasetGroup -> dataset-group
+            arn = f"arn:aws:personalize:{self.region}:{ACCOUNT_ID}:{segment}/{physical}"
+            state.update(arn=arn, status="ACTIVE")
+            if kind == "EventTracker":
+                state["tracking_id"] = "00000000-0000-0000-0000-000000000000"
+            if kind == "SolutionVersion":
+                state["metrics"] = {"coverage": 0.5, "precision_at_10": 0.1}
+        elif args.typ == "aws:s3/bucket:Bucket":
+            bucket = (state.get("bucketPrefix") or name) + "0001"
+            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+            resource_id = bucket
+        elif args.typ == "aws:kinesis/stream:Stream":
+            state.update(
+                arn=f"arn:aws:kinesis:{self.region}:{ACCOUNT_ID}:stream/{state.get('name', name)}"
+            )
+        elif args.typ == "aws:sqs/queue:Queue":
+            queue = state.get("name") or name
+            state.update(
+                arn=f"arn:aws:sqs:{self.region}:{ACCOUNT_ID}:{queue}",
+                url=f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT_ID}/{queue}",
+            )
+            resource_id = state["url"]
+        elif args.typ == "aws:apigateway/restApi:RestApi":
+            state.update(
+                rootResourceId="root-id",
+                executionArn=f"arn:aws:execute-api:{self.region}:{ACCOUNT_ID}:{name}",
+            )
+        elif args.typ == "aws:apigateway/stage:Stage":
+            state.update(
+                invokeUrl=f"https://{name}.execute-api.{self.region}.amazonaws.com/{state.get('stageName')}"
+            )
+        elif args.typ == "aws:apigateway/apiKey:ApiKey":
+            state.update(value="mock-api-key-value")
+        elif args.typ == "aws:lambda/function:Function":
+            state.update(
+                invokeArn=f"arn:aws:apigateway:{self.region}:lambda:path/functions/{arn}/invocations"
+            )
+        state.setdefault("arn", arn)
+        state.setdefault("id", resource_id)
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test",
+                "userId": "test",
+            }, []
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"region": self.region, "name": self.region, "id": self.region}, []
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
+        raise NotImplementedError(f"no mock for invoke {args.token}")
+
+
+class RecordingMonitor(MockMonitor):
+    """Keeps what the engine would use to order operations: each resource's dependencies."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: dict[str, Registration] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802  (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        dependencies = set(request.dependencies)
+        for deps in request.propertyDependencies.values():
+            dependencies.update(deps.urns)
+        registered = self.resources.get(response.urn)
+        self.registrations[response.urn] = Registration(
+            urn=response.urn,
+            typ=request.type,
+            name=request.name,
+            inputs=pulumi.runtime.rpc.deserialize_properties(request.object),
+            custom=request.custom,
+            parent=request.parent,
+            dependencies=dependencies,
+            state=dict(registered.state) if registered else {},
+        )
+        return response
+
+
+@dataclass
+class StackRun:
+    stack: str
+    resources: list[Registration]
+    outputs: dict[str, Any]
+    secret_outputs: set[str]
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str, name_contains: str = "") -> Registration:
+        found = [r for r in self.of_type(typ) if name_contains in r.name]
+        assert len(found) == 1, (
+            f"expected one {typ} named *{name_contains}*, found {[r.name for r in found]}"
+        )
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.resources if r.urn == urn)
+
+    def ancestors(self, resource: Registration) -> Iterator[Registration]:
+        """Every resource this one waits for, directly or through others.
+
+        A parent is not a dependency (children of a component don't wait for their siblings), but
+        depending on a component means waiting for all of its children.
+        """
+        index = {r.urn: r for r in self.resources}
+        pending = list(resource.dependencies)
+        seen: set[str] = set()
+        while pending:
+            urn = pending.pop()
+            if urn in seen or urn not in index:
+                continue
+            seen.add(urn)
+            found = index[urn]
+            # A component's dependency means waiting for all of its children.
+            pending.extend(r.urn for r in self.resources if r.parent == urn and not found.custom)
+            pending.extend(found.dependencies)
+            yield found
+
+    def waits_for(
+        self, resource: Registration, predicate: Callable[[Registration], bool]
+    ) -> list[str]:
+        return [r.name for r in self.ancestors(resource) if predicate(r) and r.custom]
+
+
+def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The stack file's config as the Pulumi engine hands it to a program (objects as JSON)."""
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
+    values: dict[str, Any] = dict(document.get("config") or {})
+    values.update(overrides or {})
+    return {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in values.items()
+        if value is not None
+    }
+
+
+def run_program(
+    stack: str,
+    overrides: Mapping[str, Any] | None = None,
+    registered: dict[str, Registration] | None = None,
+    mocks: pulumi.runtime.Mocks | None = None,
+) -> StackRun:
+    """Run __main__.py for `stack` under mocks; raise what the program raises.
+
+    `registered`, when given, receives the registrations as they happen, so a caller can see what
+    a failing program registered before it failed. `mocks` defaults to DeterministicMocks.
+    """
+    config = stack_config(stack, overrides)
+    if mocks is None:
+        mocks = DeterministicMocks(config.get("aws:region", "us-east-1"))
+    monitor = RecordingMonitor(mocks)
+    if registered is not None:
+        monitor.registrations = registered
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config)
+
+    exported: dict[str, Any] = {}
+    secret: set[str] = set()
+    resolved: dict[str, Any] = {}
+
+    def export(name: str, value: Any) -> None:
+        exported[name] = value
+
+    @pulumi.runtime.test
+    def program() -> pulumi.Output[Any]:
+        original = pulumi.export
+        pulumi.export = export
+        try:
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        finally:
+            pulumi.export = original
+
+        async def collect() -> None:
+            for name, value in exported.items():
+                output = pulumi.Output.from_input(value)
+                resolved[name] = await output.future()
+                if await output.is_secret():
+                    secret.add(name)
+
+        return pulumi.Output.from_input(asyncio.ensure_future(collect()))
+
+    program()
+    return StackRun(stack, list(monitor.registrations.values()), resolved, secret)
