@@ -26,6 +26,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Deploy the dev stack offline (moto + the Personalize emulator + the real provider host), use
+# it, destroy it, and print the report. No AWS account or Pulumi CLI needed.
+rehearse: $(STAMP)
+	$(BIN)/python -m local.rehearsal --stack dev
+
 # Run the Personalize emulator on loopback for manual use with boto3 / the AWS CLI.
 emulator: $(STAMP)
 	$(BIN)/python -m local.personalize_emulator --host 127.0.0.1 --port 4580

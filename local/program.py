@@ -91,9 +91,23 @@ class DeterministicMocks(pulumi.runtime.Mocks):
             )
         elif args.typ == "aws:apigateway/apiKey:ApiKey":
             state.update(value="mock-api-key-value")
-        elif args.typ == "aws:lambda/function:Function":
+        elif args.typ == "aws:iam/role:Role":
+            role = state.get("name") or f"{state.get('namePrefix', name)}0001"
+            state.update(name=role, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}")
+            resource_id = role
+        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
+            group = state.get("name") or name
             state.update(
-                invokeArn=f"arn:aws:apigateway:{self.region}:lambda:path/functions/{arn}/invocations"
+                name=group, arn=f"arn:aws:logs:{self.region}:{ACCOUNT_ID}:log-group:{group}"
+            )
+            resource_id = group
+        elif args.typ == "aws:lambda/function:Function":
+            function = state.get("name") or name
+            arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{function}"
+            state.update(
+                name=function,
+                arn=arn,
+                invokeArn=f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/{arn}/invocations",
             )
         state.setdefault("arn", arn)
         state.setdefault("id", resource_id)
