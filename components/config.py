@@ -435,6 +435,14 @@ def _read_model(section: _Section) -> ModelConfig | None:
         if gate_section.raw.get(metric) is not None
     }
     gate_section.finish()
+    if gate and training.auto_training:
+        # With automatic training the campaign follows every new version on its own
+        # (syncWithLatestSolutionVersion): nothing could hold a version below the bar back.
+        section.problems.append(
+            f"{section.key('qualityGate')} cannot be combined with training.autoTraining: "
+            "automatically trained versions go live without passing through pulumi up; "
+            "drop one of them"
+        )
     section.finish()
     if not name or not recipe:
         return None

@@ -111,13 +111,11 @@ def test_auto_training_is_off_by_default(dev: StackRun) -> None:
 
 
 def test_auto_training_syncs_the_campaign_with_latest(prod: StackRun) -> None:
-    solution = prod.one(DYNAMIC + "Solution", "recommendations")
+    solution = prod.one(DYNAMIC + "Solution", "ranking")
     assert solution.inputs["perform_auto_training"] is True
     assert solution.inputs["auto_training_schedule"] == "rate(7 days)"
-    campaign = prod.one(DYNAMIC + "Campaign", "recommendations")
-    assert campaign.inputs["solution_version_arn"].endswith(
-        "solution/reco-prod-recommendations/$LATEST"
-    )
+    campaign = prod.one(DYNAMIC + "Campaign", "ranking")
+    assert campaign.inputs["solution_version_arn"].endswith("solution/reco-prod-ranking/$LATEST")
     assert campaign.inputs["campaign_config"]["syncWithLatestSolutionVersion"] is True
     assert prod.waits_for(campaign, lambda r: kind(r) == "SolutionVersion")
 
@@ -135,8 +133,8 @@ def test_campaign_serves_its_version_with_configured_settings(dev: StackRun) -> 
 def test_quality_gate_reaches_the_solution_version(prod: StackRun) -> None:
     version = prod.one(DYNAMIC + "SolutionVersion", "recommendations")
     assert version.inputs["quality_gate"] == {"precision_at_10": 0.01, "coverage": 0.05}
-    similar = prod.one(DYNAMIC + "SolutionVersion", "similar")
-    assert "quality_gate" not in similar.inputs
+    for ungated in ("similar", "ranking"):
+        assert "quality_gate" not in prod.one(DYNAMIC + "SolutionVersion", ungated).inputs
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
