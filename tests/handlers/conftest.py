@@ -8,7 +8,6 @@ datasets) built once per session through the real control-plane API.
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -17,7 +16,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3  # type: ignore[import-untyped, unused-ignore]
@@ -25,6 +24,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from handlers import aws
+from local.lambda_events import LambdaContext, kinesis_event
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -71,56 +71,6 @@ USERS_SCHEMA = _schema(
         {"name": "TIER", "type": "string", "categorical": True},
     ],
 )
-
-
-@dataclass
-class LambdaContext:
-    """What Lambda passes as ``context`` (the attributes Powertools reads)."""
-
-    function_name: str = "handlers-test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:handlers-test"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-def api_event(
-    method: str,
-    path: str,
-    *,
-    query: dict[str, str | list[str]] | None = None,
-    body: Any = None,
-    headers: dict[str, str] | None = None,
-    raw_body: str | None = None,
-) -> dict[str, Any]:
-    """An API Gateway REST proxy (v1) event, as API Gateway builds it."""
-    multi = {k: v if isinstance(v, list) else [v] for k, v in (query or {}).items()}
-    single = {k: v[-1] for k, v in multi.items()}
-    hdrs = dict(headers or {})
-    if body is not None and raw_body is None:
-        raw_body = json.dumps(body)
-        hdrs.setdefault("Content-Type", "application/json")
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": hdrs or None,
-        "multiValueHeaders": {k: [v] for k, v in hdrs.items()} or None,
-        "queryStringParameters": single or None,
-        "multiValueQueryStringParameters": multi or None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": path,
-            "httpMethod": method,
-            "requestId": f"apigw-{uuid.uuid4()}",
-            "stage": "test",
-        },
-        "body": raw_body,
-        "isBase64Encoded": False,
-    }
 
 
 def call(handler: Callable[..., dict[str, Any]], event: dict[str, Any]) -> tuple[int, Any, dict]:
@@ -396,27 +346,8 @@ class Streams:
 
     def lambda_event(self, records: list[dict[str, Any]]) -> dict[str, Any]:
         """Shape Kinesis records as Lambda's event source mapping delivers them."""
-        return {
-            "Records": [
-                {
-                    "kinesis": {
-                        "kinesisSchemaVersion": "1.0",
-                        "partitionKey": r["PartitionKey"],
-                        "sequenceNumber": r["SequenceNumber"],
-                        "data": base64.b64encode(r["Data"]).decode("ascii"),
-                        "approximateArrivalTimestamp": r["ApproximateArrivalTimestamp"].timestamp(),
-                    },
-                    "eventSource": "aws:kinesis",
-                    "eventVersion": "1.0",
-                    "eventID": f"shardId-000000000000:{r['SequenceNumber']}",
-                    "eventName": "aws:kinesis:record",
-                    "invokeIdentityArn": f"arn:aws:iam::{ACCOUNT}:role/forwarder",
-                    "awsRegion": REGION,
-                    "eventSourceARN": self.stream_arn,
-                }
-                for r in records
-            ]
-        }
+        role = f"arn:aws:iam::{ACCOUNT}:role/forwarder"
+        return kinesis_event(records, self.stream_arn, region=REGION, role_arn=role)
 
     def dlq_messages(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

@@ -13,7 +13,8 @@ import uuid
 from typing import Any
 
 from handlers import catalog, recommend
-from tests.handlers.conftest import ITEMS_SCHEMA, Deployment, api_event, call
+from local.lambda_events import api_gateway_event as api_event
+from tests.handlers.conftest import ITEMS_SCHEMA, Deployment, call
 
 # No item of the trained catalogue has this genre, so a filter on it selects only new items.
 NEW_GENRE = "Documentary"

@@ -14,7 +14,9 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped, unus
 
 from handlers import aws, forwarder, ingest
 from handlers.events import StreamEvent, encode
-from tests.handlers.conftest import Deployment, LambdaContext, Streams, api_event, call
+from local.lambda_events import LambdaContext
+from local.lambda_events import api_gateway_event as api_event
+from tests.handlers.conftest import Deployment, Streams, call
 
 BASE = 1_710_000_000.0
 USERS = [f"fw-user-{n}" for n in range(5)]

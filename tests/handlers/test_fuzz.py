@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from handlers import aws, catalog, forwarder, ingest, recommend
-from tests.handlers.conftest import ITEMS_SCHEMA, USERS_SCHEMA, LambdaContext
+from local.lambda_events import LambdaContext
+from tests.handlers.conftest import ITEMS_SCHEMA, USERS_SCHEMA
 
 FUZZ = settings(
     max_examples=200,

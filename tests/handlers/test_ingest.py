@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from handlers import aws, ingest
-from tests.handlers.conftest import Streams, api_event, call
+from local.lambda_events import api_gateway_event as api_event
+from tests.handlers.conftest import Streams, call
 
 
 def post(body, **kwargs):

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from handlers import recommend
-from tests.handlers.conftest import Deployment, api_event, call, free_port
+from local.lambda_events import api_gateway_event as api_event
+from tests.handlers.conftest import Deployment, call, free_port
 
 
 def get(query: dict, path: str = "/recommendations"):
@@ -274,7 +275,7 @@ def test_server_errors_map_to_502_with_request_id(deployed, fault):
 
 
 def test_request_id_falls_back_to_the_lambda_request_id(deployed):
-    from tests.handlers.conftest import LambdaContext
+    from local.lambda_events import LambdaContext
 
     deployed.emulator.fail_next("GetRecommendations", 1, 500)
     event = api_event("GET", "/recommendations", query={"userId": "u00001"})
