@@ -49,7 +49,7 @@ api = Api(
     account_id=account_id,
     region=region,
 )
-Monitoring("monitoring", config=config, streaming=streaming, api=api)
+Monitoring("monitoring", config=config, streaming=streaming, api=api, account_id=account_id)
 
 pulumi.export("apiUrl", api.url)
 if api.api_key is not None:

@@ -21,7 +21,58 @@ from components.config import StackConfig
 from components.streaming import Streaming
 
 PERIOD = 60  # seconds; every metric used here is published at least once a minute
-SNS_KMS_KEY = "alias/aws/sns"
+
+# Managing the alarm topic's key from this account; spelled out because policies here never use
+# wildcard actions. Encrypt/Decrypt are not among them: only CloudWatch uses the key.
+KEY_ADMIN_ACTIONS = [
+    "kms:CancelKeyDeletion",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateKeyDescription",
+]
+
+
+def alarm_key_policy(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The alarm topic's key: administered by this account, used by CloudWatch alarms.
+
+    The AWS managed key for SNS (alias/aws/sns) cannot be used: its policy doesn't let CloudWatch
+    encrypt, so alarm notifications to a topic encrypted with it are never delivered. In a key
+    policy, Resource "*" means this key.
+    """
+    return pulumi.Output.json_dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministersKey",
+                    "Effect": "Allow",
+                    "Principal": {
+                        "AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")
+                    },
+                    "Action": KEY_ADMIN_ACTIONS,
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchAlarmsPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+            ],
+        }
+    )
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -38,6 +89,7 @@ class Monitoring(pulumi.ComponentResource):
         config: StackConfig,
         streaming: Streaming,
         api: Api,
+        account_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("personalize-realtime:monitoring:Monitoring", name, None, opts)
@@ -50,10 +102,19 @@ class Monitoring(pulumi.ComponentResource):
         self.topic = None
         actions: list[pulumi.Input[str]] = []
         if mon.alarm_email:
+            key = aws.kms.Key(
+                f"{name}-alarms-key",
+                description="Encrypts the stack's alarm notifications; used by CloudWatch alarms.",
+                enable_key_rotation=True,
+                deletion_window_in_days=7,
+                policy=alarm_key_policy(account_id),
+                tags=tags,
+                opts=child,
+            )
             self.topic = aws.sns.Topic(
                 f"{name}-alarms",
                 name=config.name("alarms"),
-                kms_master_key_id=SNS_KMS_KEY,
+                kms_master_key_id=key.arn,
                 tags=tags,
                 opts=child,
             )

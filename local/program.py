@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import zlib
 import runpy
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -95,6 +96,11 @@ class DeterministicMocks(pulumi.runtime.Mocks):
             role = state.get("name") or f"{state.get('namePrefix', name)}0001"
             state.update(name=role, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}")
             resource_id = role
+        elif args.typ == "aws:kms/key:Key":
+            resource_id = f"00000000-0000-0000-0000-{zlib.crc32(name.encode()):012d}"
+            state.update(
+                keyId=resource_id, arn=f"arn:aws:kms:{self.region}:{ACCOUNT_ID}:key/{resource_id}"
+            )
         elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
             group = state.get("name") or name
             state.update(

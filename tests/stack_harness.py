@@ -1,5 +1,7 @@
 """The program under Pulumi's mocks, for unit tests: every stack file, deterministic outputs."""
 
+from __future__ import annotations
+
 from local.program import (
     ACCOUNT_ID,
     ROOT,
@@ -14,10 +16,26 @@ from local.program import (
 __all__ = [
     "ACCOUNT_ID",
     "ROOT",
+    "SECURITY_VARIANTS",
     "STACK_FILES",
     "DeterministicMocks",
     "Registration",
     "StackRun",
     "run_program",
+    "run_variant",
     "stack_config",
 ]
+
+# Every stack file, plus the settings no stack file turns on but whose resources carry policies.
+SECURITY_VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
+    **{stack: (stack, {}) for stack in STACK_FILES},
+    "dev-alarm-email": (
+        "dev",
+        {"personalize-realtime:monitoring": {"alarmEmail": "oncall@example.com"}},
+    ),
+}
+
+
+def run_variant(variant: str) -> StackRun:
+    stack, overrides = SECURITY_VARIANTS[variant]
+    return run_program(stack, overrides)

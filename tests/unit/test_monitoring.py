@@ -155,7 +155,17 @@ def test_alarm_actions_follow_the_config(run: StackRun) -> None:
 
 def test_alarm_email_creates_an_encrypted_topic(emailed: StackRun) -> None:
     topic = emailed.one(TOPIC)
-    assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
+    key = emailed.one("aws:kms/key:Key")
+    assert topic.inputs["kmsMasterKeyId"] == key.state["arn"], "alias/aws/sns can't take alarms"
+    assert key.inputs["enableKeyRotation"] is True
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    cloudwatch = statements["CloudWatchAlarmsPublish"]
+    assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert cloudwatch["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    admin = statements["AccountAdministersKey"]
+    assert admin["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert "kms:Decrypt" not in admin["Action"]
     subscription = emailed.one(SUBSCRIPTION)
     assert subscription.inputs["protocol"] == "email"
     assert subscription.inputs["endpoint"] == "oncall@example.com"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.stack_harness import STACK_FILES, Registration, StackRun, run_program
+from tests.stack_harness import SECURITY_VARIANTS, Registration, StackRun, run_variant
 
 # (action, why) pairs that may use Resource "*".
 STAR_RESOURCE_ALLOWED = {
@@ -27,9 +27,9 @@ MANAGED_POLICIES_ALLOWED = {
 POLICY_INPUTS = ("policy", "assumeRolePolicy")
 
 
-@pytest.fixture(scope="module", params=STACK_FILES)
+@pytest.fixture(scope="module", params=sorted(SECURITY_VARIANTS))
 def run(request: pytest.FixtureRequest) -> StackRun:
-    return run_program(request.param)
+    return run_variant(request.param)
 
 
 def documents(run: StackRun) -> Iterator[tuple[Registration, dict[str, Any]]]:
@@ -59,6 +59,8 @@ def test_no_allow_statement_has_a_wildcard_action(run: StackRun) -> None:
 
 def test_star_resource_only_where_the_api_has_no_resource_permission(run: StackRun) -> None:
     for resource, document in documents(run):
+        if resource.typ == "aws:kms/key:Key":
+            continue  # in a key policy, Resource "*" is the key itself
         for statement in document["Statement"]:
             if statement["Effect"] != "Allow" or "Resource" not in statement:
                 continue
@@ -70,6 +72,13 @@ def test_star_resource_only_where_the_api_has_no_resource_permission(run: StackR
 def test_only_known_managed_policies(run: StackRun) -> None:
     for attachment in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
         assert attachment.inputs["policyArn"] in MANAGED_POLICIES_ALLOWED
+
+
+def test_key_policies_scope_service_principals_to_this_account(run: StackRun) -> None:
+    for key in run.of_type("aws:kms/key:Key"):
+        for statement in json.loads(key.inputs["policy"])["Statement"]:
+            if "Service" in statement["Principal"]:
+                assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
 
 
 def test_every_service_trust_has_a_confused_deputy_condition(run: StackRun) -> None:
