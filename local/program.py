@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import zlib
 import runpy
+import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pulumi
 import yaml
@@ -51,73 +51,94 @@ class DeterministicMocks(pulumi.runtime.Mocks):
         self.region = region
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
-        name = args.name
         state = dict(args.inputs)
         state.pop("__provider", None)
-        resource_id = f"{name}-id"
-        arn = f"arn:aws:{_service(args.typ)}:{self.region}:{ACCOUNT_ID}:{name}"
         if args.typ.startswith("pulumi-python:dynamic/personalize:"):
-            kind = args.typ.rsplit(":", 1)[1]
-            physical = state.get("name") or state.get("job_name") or name
-            segment = re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower()  # DatasetGroup -> dataset-group
-            arn = f"arn:aws:personalize:{self.region}:{ACCOUNT_ID}:{segment}/{physical}"
-            state.update(arn=arn, status="ACTIVE")
-            if kind == "EventTracker":
-                state["tracking_id"] = "00000000-0000-0000-0000-000000000000"
-            if kind == "SolutionVersion":
-                state["metrics"] = {"coverage": 0.5, "precision_at_10": 0.1}
-        elif args.typ == "aws:s3/bucket:Bucket":
-            bucket = (state.get("bucketPrefix") or name) + "0001"
-            state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
-            resource_id = bucket
-        elif args.typ == "aws:kinesis/stream:Stream":
-            state.update(
-                arn=f"arn:aws:kinesis:{self.region}:{ACCOUNT_ID}:stream/{state.get('name', name)}"
-            )
-        elif args.typ == "aws:sqs/queue:Queue":
-            queue = state.get("name") or name
-            state.update(
-                arn=f"arn:aws:sqs:{self.region}:{ACCOUNT_ID}:{queue}",
-                url=f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT_ID}/{queue}",
-            )
-            resource_id = state["url"]
-        elif args.typ == "aws:apigateway/restApi:RestApi":
-            state.update(
-                rootResourceId="root-id",
-                executionArn=f"arn:aws:execute-api:{self.region}:{ACCOUNT_ID}:{name}",
-            )
-        elif args.typ == "aws:apigateway/stage:Stage":
-            state.update(
-                invokeUrl=f"https://{name}.execute-api.{self.region}.amazonaws.com/{state.get('stageName')}"
-            )
-        elif args.typ == "aws:apigateway/apiKey:ApiKey":
-            state.update(value="mock-api-key-value")
-        elif args.typ == "aws:iam/role:Role":
-            role = state.get("name") or f"{state.get('namePrefix', name)}0001"
-            state.update(name=role, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}")
-            resource_id = role
-        elif args.typ == "aws:kms/key:Key":
-            resource_id = f"00000000-0000-0000-0000-{zlib.crc32(name.encode()):012d}"
-            state.update(
-                keyId=resource_id, arn=f"arn:aws:kms:{self.region}:{ACCOUNT_ID}:key/{resource_id}"
-            )
-        elif args.typ == "aws:cloudwatch/logGroup:LogGroup":
-            group = state.get("name") or name
-            state.update(
-                name=group, arn=f"arn:aws:logs:{self.region}:{ACCOUNT_ID}:log-group:{group}"
-            )
-            resource_id = group
-        elif args.typ == "aws:lambda/function:Function":
-            function = state.get("name") or name
-            arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{function}"
-            state.update(
-                name=function,
-                arn=arn,
-                invokeArn=f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/{arn}/invocations",
-            )
-        state.setdefault("arn", arn)
+            self._personalize(args.typ.rsplit(":", 1)[1], args.name, state)
+        shape = self.SHAPES.get(args.typ)
+        resource_id = (shape(self, args.name, state) if shape else None) or f"{args.name}-id"
+        state.setdefault(
+            "arn", f"arn:aws:{_service(args.typ)}:{self.region}:{ACCOUNT_ID}:{args.name}"
+        )
         state.setdefault("id", resource_id)
         return resource_id, state
+
+    def _personalize(self, kind: str, name: str, state: dict[str, Any]) -> None:
+        physical = state.get("name") or state.get("job_name") or name
+        segment = re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower()  # DatasetGroup -> dataset-group
+        state.update(
+            arn=f"arn:aws:personalize:{self.region}:{ACCOUNT_ID}:{segment}/{physical}",
+            status="ACTIVE",
+        )
+        if kind == "EventTracker":
+            state["tracking_id"] = "00000000-0000-0000-0000-000000000000"
+        if kind == "SolutionVersion":
+            state["metrics"] = {"coverage": 0.5, "precision_at_10": 0.1}
+
+    # Per resource type: fill in the outputs AWS would return, and give the physical id.
+    def _bucket(self, name: str, state: dict[str, Any]) -> str:
+        bucket = (state.get("bucketPrefix") or name) + "0001"
+        state.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+        return bucket
+
+    def _stream(self, name: str, state: dict[str, Any]) -> None:
+        stream = state.get("name", name)
+        state.update(arn=f"arn:aws:kinesis:{self.region}:{ACCOUNT_ID}:stream/{stream}")
+
+    def _queue(self, name: str, state: dict[str, Any]) -> str:
+        queue = state.get("name") or name
+        state.update(
+            arn=f"arn:aws:sqs:{self.region}:{ACCOUNT_ID}:{queue}",
+            url=f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT_ID}/{queue}",
+        )
+        return str(state["url"])
+
+    def _rest_api(self, name: str, state: dict[str, Any]) -> None:
+        state.update(
+            rootResourceId="root-id",
+            executionArn=f"arn:aws:execute-api:{self.region}:{ACCOUNT_ID}:{name}",
+        )
+
+    def _stage(self, name: str, state: dict[str, Any]) -> None:
+        host = f"{name}.execute-api.{self.region}.amazonaws.com"
+        state.update(invokeUrl=f"https://{host}/{state.get('stageName')}")
+
+    def _api_key(self, name: str, state: dict[str, Any]) -> None:
+        state.update(value="mock-api-key-value")
+
+    def _role(self, name: str, state: dict[str, Any]) -> str:
+        role = state.get("name") or f"{state.get('namePrefix', name)}0001"
+        state.update(name=role, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role}")
+        return str(role)
+
+    def _key(self, name: str, state: dict[str, Any]) -> str:
+        key_id = f"00000000-0000-0000-0000-{zlib.crc32(name.encode()):012d}"
+        state.update(keyId=key_id, arn=f"arn:aws:kms:{self.region}:{ACCOUNT_ID}:key/{key_id}")
+        return key_id
+
+    def _log_group(self, name: str, state: dict[str, Any]) -> str:
+        group = state.get("name") or name
+        state.update(name=group, arn=f"arn:aws:logs:{self.region}:{ACCOUNT_ID}:log-group:{group}")
+        return str(group)
+
+    def _function(self, name: str, state: dict[str, Any]) -> None:
+        function = state.get("name") or name
+        arn = f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{function}"
+        invoke = f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/{arn}"
+        state.update(name=function, arn=arn, invokeArn=f"{invoke}/invocations")
+
+    SHAPES: ClassVar[dict[str, Callable[[DeterministicMocks, str, dict[str, Any]], str | None]]] = {
+        "aws:s3/bucket:Bucket": _bucket,
+        "aws:kinesis/stream:Stream": _stream,
+        "aws:sqs/queue:Queue": _queue,
+        "aws:apigateway/restApi:RestApi": _rest_api,
+        "aws:apigateway/stage:Stage": _stage,
+        "aws:apigateway/apiKey:ApiKey": _api_key,
+        "aws:iam/role:Role": _role,
+        "aws:kms/key:Key": _key,
+        "aws:cloudwatch/logGroup:LogGroup": _log_group,
+        "aws:lambda/function:Function": _function,
+    }
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
