@@ -437,12 +437,15 @@ def test_interrupted_create_is_adopted_when_settings_match(host, emulator, pz, c
 
 def test_interrupted_training_is_picked_up_not_started_twice(host, emulator, pz, chain):
     solution = chain[-1]
-    running = pz.create_solution_version(
-        solutionArn=solution.id,
-        tags=[{"tagKey": TRAINING_INPUTS_TAG, "tagValue": "data-resume"}],
-    )["solutionVersionArn"]
-    starts = emulator.call_counts().get("CreateSolutionVersion", 0)
-    version = up(host, SolutionVersionProvider(), version_inputs(solution, "data-resume"))
+    # Long enough that the training is still running when the provider looks for it, however
+    # slowly the shared host answers.
+    with slow_training(emulator):
+        running = pz.create_solution_version(
+            solutionArn=solution.id,
+            tags=[{"tagKey": TRAINING_INPUTS_TAG, "tagValue": "data-resume"}],
+        )["solutionVersionArn"]
+        starts = emulator.call_counts().get("CreateSolutionVersion", 0)
+        version = up(host, SolutionVersionProvider(), version_inputs(solution, "data-resume"))
     assert version.id == running
     assert version.outs["status"] == "ACTIVE"
     assert emulator.call_counts().get("CreateSolutionVersion", 0) == starts
