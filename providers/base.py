@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -168,12 +169,17 @@ class Waiter:
 # --------------------------------------------------------------------------------------------
 
 
+_thread_sessions = threading.local()
+
+
 def personalize_client(region: str) -> Any:
     """A Personalize control-plane client for one call of a provider method.
 
-    Built per call: clients cannot be pickled and sessions are not thread-safe. The read timeout
-    bounds one HTTP request (not the wait), so a dead connection fails fast and is retried;
-    standard-mode retries cover throttling and 5xx with backoff.
+    Built per call, since clients cannot be pickled, from a session kept per thread: sessions are
+    not thread-safe (the host serves several RPCs at once), and a new session per call would
+    load the service model again each time (~55 ms against ~2 ms). The read timeout bounds one
+    HTTP request (not the wait), so a dead connection fails fast and is retried; standard-mode
+    retries cover throttling and 5xx with backoff.
     """
     # Imported here: the provider host imports this module to unpickle providers, and the
     # program process never needs boto3 at all.
@@ -188,7 +194,10 @@ def personalize_client(region: str) -> Any:
         retries={"mode": "standard", "max_attempts": max(attempts, 1)},
         user_agent_extra="pulumi-personalize-provider",
     )
-    return boto3.session.Session().client("personalize", config=config)
+    session = getattr(_thread_sessions, "session", None)
+    if session is None:
+        session = _thread_sessions.session = boto3.session.Session()
+    return session.client("personalize", config=config)
 
 
 def error_code(exc: BaseException) -> str | None:
