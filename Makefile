@@ -31,6 +31,11 @@ pytest: $(STAMP)
 rehearse: $(STAMP)
 	$(BIN)/python -m local.rehearsal --stack dev
 
+# Measure deploy, polling, forwarding, handler and preview costs against same-run baselines and
+# print tables (docs/performance.md). Not a test: slow machines never fail it.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
 # Run the Personalize emulator on loopback for manual use with boto3 / the AWS CLI.
 emulator: $(STAMP)
 	$(BIN)/python -m local.personalize_emulator --host 127.0.0.1 --port 4580
