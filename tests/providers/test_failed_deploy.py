@@ -18,6 +18,7 @@ import pytest
 from pulumi.dynamic import ResourceProvider
 
 from local.personalize_emulator import EmulatorServer, Steps
+from local.provider_host import ProviderHost, ProviderHostError
 from providers.campaign import CampaignProvider
 from providers.dataset import DatasetProvider
 from providers.dataset_group import DatasetGroupProvider
@@ -39,7 +40,6 @@ from .conftest import (
     ROOT,
 )
 from .engine import State, change, destroy, up
-from .host import ProviderHost, ProviderHostError
 
 # Refusals that would mean a leftover of the failed run gets in the way.
 BLOCKING = {"ResourceAlreadyExistsException", "ResourceInUseException"}

@@ -16,6 +16,7 @@ import boto3  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
 from local.personalize_emulator import EmulatorServer, Steps
+from local.provider_host import ProviderHost, ProviderHostError
 from providers.campaign import CampaignProvider
 from providers.dataset import DatasetProvider
 from providers.dataset_group import DatasetGroupProvider
@@ -26,7 +27,6 @@ from providers.solution_version import SolutionVersionProvider
 
 from .conftest import BUCKET, INTERACTIONS_KEY, INTERACTIONS_SCHEMA, RECIPE, REGION, ROLE_ARN
 from .engine import State, change, destroy, up
-from .host import ProviderHost, ProviderHostError
 
 METRICS = {
     "coverage",
