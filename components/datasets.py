@@ -61,7 +61,7 @@ class Datasets(pulumi.ComponentResource):
             schema_text = dataset.schema_file.read_text()
             self.schemas[dataset.key] = schema_text
             # Schemas are account-wide and immutable: the content hash in the name lets a changed
-            # schema come up beside the old one, and the dataset move to it in place.
+            # schema come up beside the old one; the dataset is then replaced and re-imported.
             schema_digest = hashlib.sha256(schema_text.encode()).hexdigest()
             schema_hash = schema_digest[:8]
             schema = Schema(
