@@ -221,15 +221,20 @@ def is_not_found(exc: BaseException) -> bool:
 
 
 def paginate(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
-    """Every item of a List* call, across pages."""
-    kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    while True:
-        page = getattr(client, operation)(**kwargs)
+    """Every item of a List* call, across pages (botocore's paginator follows nextToken)."""
+    filters = {k: v for k, v in kwargs.items() if v is not None}
+    for page in client.get_paginator(operation).paginate(**filters):
         yield from page.get(key, [])
-        token = page.get("nextToken")
-        if not token:
-            return
-        kwargs["nextToken"] = token
+
+
+def find_by_name(
+    client: Any, operation: str, key: str, arn_key: str, name: str, **filters: Any
+) -> str | None:
+    """The ARN of the listed resource called `name`, if there is one."""
+    for item in paginate(client, operation, key, **filters):
+        if item.get("name") == name:
+            return str(item[arn_key])
+    return None
 
 
 def api_tags(tags: Mapping[str, str] | None) -> list[dict[str, str]]:

@@ -19,9 +19,9 @@ from .base import (
     api_tags,
     error_code,
     error_message,
+    find_by_name,
     is_unknown,
     normalize_config,
-    paginate,
     personalize_client,
     subset_differences,
 )
@@ -117,10 +117,7 @@ class CampaignProvider(PersonalizeProvider):
         client.delete_campaign(campaignArn=arn)
 
     def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
-        for item in paginate(client, "list_campaigns", "campaigns"):
-            if item.get("name") == props["name"]:
-                return str(item["campaignArn"])
-        return None
+        return find_by_name(client, "list_campaigns", "campaigns", "campaignArn", props["name"])
 
     def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
         wanted = self._serving_args(props)

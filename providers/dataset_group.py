@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi.dynamic
 
-from .base import PersonalizeProvider, api_tags, paginate
+from .base import PersonalizeProvider, api_tags, find_by_name
 
 
 class DatasetGroupProvider(PersonalizeProvider):
@@ -29,10 +29,9 @@ class DatasetGroupProvider(PersonalizeProvider):
         client.delete_dataset_group(datasetGroupArn=arn)
 
     def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
-        for item in paginate(client, "list_dataset_groups", "datasetGroups"):
-            if item.get("name") == props["name"]:
-                return str(item["datasetGroupArn"])
-        return None
+        return find_by_name(
+            client, "list_dataset_groups", "datasetGroups", "datasetGroupArn", props["name"]
+        )
 
 
 class DatasetGroup(pulumi.dynamic.Resource, module="personalize", name="DatasetGroup"):

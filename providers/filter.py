@@ -9,7 +9,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi.dynamic import CheckFailure
 
-from .base import PersonalizeProvider, api_tags, arn_problem, is_unknown, paginate
+from .base import PersonalizeProvider, api_tags, arn_problem, find_by_name, is_unknown
 
 EXPRESSION_MAX = 2500
 
@@ -62,12 +62,14 @@ class FilterProvider(PersonalizeProvider):
         client.delete_filter(filterArn=arn)
 
     def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
-        for item in paginate(
-            client, "list_filters", "Filters", datasetGroupArn=props["dataset_group_arn"]
-        ):
-            if item.get("name") == props["name"]:
-                return str(item["filterArn"])
-        return None
+        return find_by_name(
+            client,
+            "list_filters",
+            "Filters",
+            "filterArn",
+            props["name"],
+            datasetGroupArn=props["dataset_group_arn"],
+        )
 
     def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
         diffs = []

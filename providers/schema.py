@@ -9,7 +9,7 @@ import pulumi
 import pulumi.dynamic
 from pulumi.dynamic import CheckFailure
 
-from .base import ACTIVE, PersonalizeProvider, canonical_json, is_unknown, paginate
+from .base import ACTIVE, PersonalizeProvider, canonical_json, find_by_name, is_unknown
 
 
 class SchemaProvider(PersonalizeProvider):
@@ -59,10 +59,7 @@ class SchemaProvider(PersonalizeProvider):
         client.delete_schema(schemaArn=arn)
 
     def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
-        for item in paginate(client, "list_schemas", "schemas"):
-            if item.get("name") == props["name"]:
-                return str(item["schemaArn"])
-        return None
+        return find_by_name(client, "list_schemas", "schemas", "schemaArn", props["name"])
 
     def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
         if canonical_json(props["schema"]) != canonical_json(described.get("schema", "")):

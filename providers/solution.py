@@ -20,6 +20,7 @@ from .base import (
     api_tags,
     arn_failures,
     error_code,
+    find_by_name,
     is_not_found,
     is_unknown,
     normalize_config,
@@ -201,12 +202,14 @@ class SolutionProvider(PersonalizeProvider):
             wait_versions_settled(client, stopped)
 
     def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
-        for item in paginate(
-            client, "list_solutions", "solutions", datasetGroupArn=props["dataset_group_arn"]
-        ):
-            if item.get("name") == props["name"]:
-                return str(item["solutionArn"])
-        return None
+        return find_by_name(
+            client,
+            "list_solutions",
+            "solutions",
+            "solutionArn",
+            props["name"],
+            datasetGroupArn=props["dataset_group_arn"],
+        )
 
     def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
         wanted = {
