@@ -20,7 +20,7 @@ from typing import Any
 from . import spec
 from .backend import DEFAULT_ACCOUNT, Backend
 from .errors import InjectedError, ServiceError
-from .lifecycle import Steps, Timing
+from .lifecycle import KINDS, Steps, Timing
 
 DEFAULT_REGION = "us-east-1"
 _CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
@@ -265,6 +265,25 @@ class EmulatorServer:
 
     def advance_time(self, seconds: float) -> None:
         self.backend.advance_time(seconds)
+
+    @contextmanager
+    def step_durations(self, durations: Mapping[str, Steps]) -> Iterator[None]:
+        """Within the block, resources of these kinds take these step durations.
+
+        For a test that needs a training still running when it acts, or a chain of many
+        deploys to pass in milliseconds; the previous durations come back afterwards.
+        """
+        unknown = set(durations) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown kinds {sorted(unknown)}; kinds are {', '.join(KINDS)}")
+        overrides = self.backend.timing.overrides
+        saved = dict(overrides)
+        overrides.update(durations)
+        try:
+            yield
+        finally:
+            overrides.clear()
+            overrides.update(saved)
 
     def env(self) -> dict[str, str]:
         """Environment variables that point boto3's three Personalize clients here."""

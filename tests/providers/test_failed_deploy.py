@@ -244,12 +244,8 @@ def host(emulator: EmulatorServer) -> Iterator[ProviderHost]:
 
 @pytest.fixture(scope="module", autouse=True)
 def quick(emulator: EmulatorServer) -> Iterator[None]:
-    overrides = emulator.backend.timing.overrides
-    saved = dict(overrides)
-    overrides.update(dict.fromkeys(QUICK_KINDS, QUICK))
-    yield
-    overrides.clear()
-    overrides.update(saved)
+    with emulator.step_durations(dict.fromkeys(QUICK_KINDS, QUICK)):
+        yield
 
 
 @pytest.fixture

@@ -60,12 +60,8 @@ def gone(pz: Any, describe: str, key: str, arn: str) -> bool:
 @contextmanager
 def slow_training(emulator: Any, seconds: float = 3.0) -> Iterator[None]:
     """Trainings started inside take ``seconds``, so a test can act while one is in progress."""
-    overrides = emulator.backend.timing.overrides
-    overrides["solution-version"] = Steps(0.05, seconds)
-    try:
+    with emulator.step_durations({"solution-version": Steps(0.05, seconds)}):
         yield
-    finally:
-        overrides.pop("solution-version", None)
 
 
 def data_chain(host: ProviderHost, prefix: str) -> list[State]:

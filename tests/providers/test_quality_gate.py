@@ -58,12 +58,8 @@ QUICK_KINDS = (
 
 @pytest.fixture(scope="module", autouse=True)
 def quick(emulator: EmulatorServer) -> Iterator[None]:
-    overrides = emulator.backend.timing.overrides
-    saved = dict(overrides)
-    overrides.update(dict.fromkeys(QUICK_KINDS, QUICK))
-    yield
-    overrides.clear()
-    overrides.update(saved)
+    with emulator.step_durations(dict.fromkeys(QUICK_KINDS, QUICK)):
+        yield
 
 
 def import_job(host: ProviderHost, prefix: str, dataset: State, run: int) -> State:
