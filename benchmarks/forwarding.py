@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchmarks.common import FAKE_CREDENTIALS, REGION, Row, Table, environment, median
+from benchmarks.common import FAKE_CREDENTIALS, REGION, Row, Table, median
+from local.rehearsal import environment
 
 BATCH = 100
 REPEATS = 7

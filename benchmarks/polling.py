@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from benchmarks.common import SEED, Row, Table, environment
+from benchmarks.common import SEED, Row, Table
+from local.rehearsal import environment
 
 TRIALS = 400
 DURATIONS = (("30 min", 1800.0), ("1 h", 3600.0), ("2 h", 7200.0), ("4 h", 14400.0))
