@@ -8,11 +8,10 @@ value of its type and range, every non-nullable field without a default present.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.validation import ValidationError, describe
+from handlers.validation import ValidationError, describe, has_surrogates, to_float
 
 INT_RANGE = (-(2**31), 2**31 - 1)
 LONG_RANGE = (-(2**63), 2**63 - 1)
@@ -89,12 +88,14 @@ def check_record(schema: RecordSchema, record: Any, where: str) -> dict[str, Any
             )
     clean: dict[str, Any] = {}
     for spec in schema.fields:
-        value = record.get(spec.name)
         location = f"{where}.{spec.name}"
-        if value is None:
+        if spec.name not in record:
             if spec.required:
                 raise ValidationError(location, f"{location} is required", code="MissingParameter")
             continue
+        value = record[spec.name]
+        if value is None and "null" in spec.types:
+            continue  # JSON null only where the schema's type is a union with "null"
         _check_value(spec, value, location)
         clean[spec.name] = value
     return clean
@@ -111,7 +112,7 @@ def _check_value(spec: Field, value: Any, location: str) -> None:
 
 def _matches(kind: str, value: Any) -> bool:
     if kind == "string":
-        return isinstance(value, str)
+        return isinstance(value, str) and not has_surrogates(value)
     if kind == "boolean":
         return isinstance(value, bool)
     if isinstance(value, bool):  # bool is an int subclass; never a number here
@@ -119,12 +120,11 @@ def _matches(kind: str, value: Any) -> bool:
     if kind in ("int", "long"):
         low, high = INT_RANGE if kind == "int" else LONG_RANGE
         return isinstance(value, int) and low <= value <= high
-    try:
-        return (
-            kind in ("float", "double") and isinstance(value, int | float) and math.isfinite(value)
-        )
-    except OverflowError:  # an int too large for a double
-        return False
+    return (
+        kind in ("float", "double")
+        and isinstance(value, int | float)
+        and to_float(value) is not None
+    )
 
 
 def camel_case(name: str) -> str:

@@ -226,7 +226,9 @@ def _respond(dataset: Dataset, results: list[Result]) -> JsonResponse:
             f"no {dataset.kind} record was accepted; see results",
             field=dataset.kind,
         )
-    error.extra.update(body)
+    # Only the per-record results: the counts' names (accepted/rejected/failed) would collide with
+    # the error fields POST /events uses for arrays (`failed`), and each is implied by results.
+    error.extra["results"] = body["results"]
     raise error
 
 

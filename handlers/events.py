@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
+import re
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
@@ -27,6 +27,7 @@ from handlers.validation import (
     require_object,
     require_str,
     string_list,
+    to_float,
 )
 
 PROPERTIES_MAX = 1024  # PutEvents Event.properties
@@ -35,6 +36,15 @@ IMPRESSION_MAX = 25
 # Anything before 2000 or after 2100 is a unit mistake (usually milliseconds), not a real time.
 SENT_AT_MIN = 946_684_800.0
 SENT_AT_MAX = 4_102_444_800.0
+# sentAt as text: an RFC 3339 date-time in ASCII digits, offset optional (UTC when absent), in
+# years 2001-2098 so that every offset keeps it inside SENT_AT_MIN..SENT_AT_MAX. The OpenAPI
+# document publishes this pattern as is.
+SENT_AT_PATTERN = (
+    r"^20(0[1-9]|[1-8][0-9]|9[0-8])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+)
+SENT_AT_TEXT = re.compile(SENT_AT_PATTERN)
 
 STREAM_FIELDS = frozenset(
     {
@@ -66,27 +76,27 @@ class StreamEvent(TypedDict):
 
 
 def parse_sent_at(value: Any, field: str) -> float:
-    """Epoch seconds from a number or an ISO 8601 string (no offset means UTC)."""
+    """Epoch seconds from a number or an RFC 3339 date-time (no offset means UTC)."""
+    bad = (
+        f"{field} must be epoch seconds or an RFC 3339 (ISO 8601) date-time from 2001 to 2098, "
+        f"got {describe(value)}"
+    )
     if isinstance(value, str):
+        if not SENT_AT_TEXT.fullmatch(value):
+            raise ValidationError(field, bad)
         try:
-            moment = datetime.fromisoformat(value.strip())
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            seconds = moment.timestamp()
-        except (ValueError, OverflowError):
-            raise ValidationError(
-                field,
-                f"{field} must be epoch seconds or an ISO 8601 date-time, got {describe(value)}",
-            ) from None
-    else:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError(
-                field,
-                f"{field} must be epoch seconds or an ISO 8601 date-time, got {describe(value)}",
-            )
-        seconds = float(value)
-    if not math.isfinite(seconds) or not SENT_AT_MIN <= seconds <= SENT_AT_MAX:
-        hint = " (milliseconds? send seconds)" if seconds > SENT_AT_MAX * 100 else ""
+            moment = datetime.fromisoformat(value.upper())
+        except ValueError:  # a day the month does not have
+            raise ValidationError(field, bad) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.timestamp()  # within range by the pattern's years
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(field, bad)
+    seconds = to_float(value)
+    if seconds is None or not SENT_AT_MIN <= seconds <= SENT_AT_MAX:
+        too_big = seconds is not None and seconds > SENT_AT_MAX
+        hint = " (milliseconds? send seconds)" if too_big else ""
         raise ValidationError(
             field,
             f"{field} must be a time between 2000-01-01 and 2100-01-01 in epoch seconds, "

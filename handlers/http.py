@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.upstream import UpstreamError, classify
-from handlers.validation import ValidationError, describe
+from handlers.validation import ValidationError, describe, has_surrogates
 
 JSON_CONTENT_TYPE = "application/json"
+# Objects and arrays nested deeper than this are refused (no field of the contract needs more
+# than a handful of levels; event properties are the deepest free-form value).
+MAX_DEPTH = 32
 
 
 class HttpError(Exception):
@@ -99,11 +102,14 @@ class Request:
                     400, "InvalidBody", "the request body is not valid base64 UTF-8", field="body"
                 ) from None
         try:
-            parsed = json.loads(text, parse_constant=_reject_constant)
+            parsed = json.loads(
+                text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys
+            )
         except (ValueError, RecursionError) as exc:
             raise HttpError(
                 400, "InvalidJson", f"the request body is not valid JSON: {exc}", field="body"
             ) from None
+        _check_values(parsed)
         if not isinstance(parsed, dict):
             raise HttpError(
                 400,
@@ -314,6 +320,50 @@ def _request_id(event: Any, context: Any) -> str:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """RFC 8259 leaves duplicate names to the parser; taking the last silently would let two
+    readers of one body disagree, so a repeated name is an error."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {describe(key)}")
+        result[key] = value
+    return result
+
+
+def _check_values(document: Any) -> None:
+    """Refuse what JSON can carry but the API cannot pass on: nesting deeper than MAX_DEPTH, and
+    strings (values or names) holding unpaired UTF-16 surrogates (``"\\ud800"``), which no UTF-8
+    encoder accepts and which would otherwise fail later, in the stream or service write."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                raise HttpError(
+                    400,
+                    "InvalidBody",
+                    f"the request body nests deeper than {MAX_DEPTH} levels",
+                    field="body",
+                )
+            children = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, child in children:
+                if isinstance(key, str) and has_surrogates(key):
+                    raise _surrogate_error()
+                stack.append((child, depth + 1))
+        elif isinstance(value, str) and has_surrogates(value):
+            raise _surrogate_error()
+
+
+def _surrogate_error() -> HttpError:
+    return HttpError(
+        400,
+        "InvalidBody",
+        "the request body holds a string with an unpaired UTF-16 surrogate (not valid Unicode)",
+        field="body",
+    )
 
 
 def _preflight_headers() -> dict[str, str]:

@@ -36,6 +36,7 @@ from handlers.validation import (
     describe,
     finite_float,
     optional_str,
+    reject_nulls,
     reject_unknown,
     require_object,
     require_str,
@@ -69,6 +70,7 @@ def parse_body(
 ) -> list[StreamEvent]:
     """Validate a POST /events body into stream events (ids and defaults filled in)."""
     reject_unknown(body, BODY_FIELDS, "")
+    reject_nulls(body, "")
     user_id = require_str(body.get("userId"), "userId")
     raw_session = body.get("sessionId")
     session_id = new_id() if raw_session is None else require_str(raw_session, "sessionId")
@@ -87,6 +89,7 @@ def parse_body(
         where = f"events[{index}]"
         item = require_object(raw, where)
         reject_unknown(item, EVENT_FIELDS, where)
+        reject_nulls(item, where)
         event_id = optional_str(item.get("eventId"), f"{where}.eventId") or new_id()
         if event_id in seen:
             raise ValidationError(f"{where}.eventId", f"{where}.eventId repeats an earlier eventId")

@@ -36,6 +36,7 @@ from handlers.validation import (
     check_key,
     describe,
     parse_int,
+    reject_nulls,
     reject_unknown,
     require_str,
     string_list,
@@ -95,6 +96,7 @@ RANKING_FIELDS = frozenset({"userId", "itemIds", "context", "filter", "filterVal
 def parse_ranking_body(body: dict[str, Any]) -> dict[str, Any]:
     """GetPersonalizedRanking parameters (without the campaign) from a POST /rankings body."""
     reject_unknown(body, RANKING_FIELDS, "")
+    reject_nulls(body, "")
     params: dict[str, Any] = {
         "userId": require_str(body.get("userId"), "userId"),
         "inputList": string_list(
@@ -189,6 +191,7 @@ def _body_filter_values(value: Any) -> dict[str, list[str]]:
         raise ValidationError(
             "filterValues", f"filterValues must be an object, got {describe(value)}"
         )
+    reject_nulls(value, "filterValues")
     result: dict[str, list[str]] = {}
     for key, item in value.items():
         field = f"filterValues.{key}"

@@ -13,6 +13,12 @@ from typing import Any
 
 # Personalize ids (userId, itemId, sessionId, eventType, ...): 1..256 characters (botocore model).
 ID_MAX = 256
+# Characters an id may not hold: C0 controls and DEL. The OpenAPI document states the same rule
+# as a pattern (handlers.contract.ID_PATTERN is built from this class).
+ID_FORBIDDEN = "\\x00-\\x1f\\x7f"
+# Integers in query strings: ASCII digits only. Python's \d also matches other scripts' digits
+# (ARABIC-INDIC FIVE, FULLWIDTH FIVE), which the contract does not allow.
+INT_TEXT = re.compile(r"[0-9]{1,18}")
 
 
 class ValidationError(ValueError):
@@ -64,6 +70,8 @@ def require_str(
         if value is None:
             raise ValidationError(field, f"{field} is required", code="MissingParameter")
         raise ValidationError(field, f"{field} must be a string, got {describe(value)}")
+    if has_surrogates(value):
+        raise ValidationError(field, f"{field} must not contain unpaired UTF-16 surrogates")
     if not min_len <= len(value) <= max_len:
         raise ValidationError(
             field,
@@ -78,16 +86,35 @@ def optional_str(value: Any, field: str, *, max_len: int = ID_MAX) -> str | None
     return None if value is None else require_str(value, field, max_len=max_len)
 
 
+def reject_nulls(obj: Mapping[str, Any], where: str) -> None:
+    """JSON null is not a value of any field the contract declares, and must not read as absent:
+    ``{"sessionId": null}`` is refused, not given a new session. Call before reading fields with
+    ``.get()``, after which None means the field was not sent."""
+    for key, value in obj.items():
+        if value is None:
+            field = f"{where}.{key}" if where else key
+            raise ValidationError(field, f"{field} must not be null; leave it out instead")
+
+
+def has_surrogates(text: str) -> bool:
+    """True when ``text`` holds a lone UTF-16 surrogate (JSON allows ``"\\ud800"``), which no
+    UTF-8 encoder, and so no AWS API, accepts."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def parse_int(value: Any, field: str, *, low: int, high: int) -> int:
     """An integer from a query string or JSON, within ``low..high``."""
     bad = f"{field} must be an integer from {low} to {high}, got {describe(value)}"
     if isinstance(value, bool):
         raise ValidationError(field, bad)
     if isinstance(value, str):
-        text = value.strip()
-        if not re.fullmatch(r"[+-]?\d{1,18}", text):
+        if not INT_TEXT.fullmatch(value):
             raise ValidationError(field, bad)
-        number = int(text)
+        number = int(value)
     elif isinstance(value, int):
         number = value
     else:
@@ -98,12 +125,28 @@ def parse_int(value: Any, field: str, *, low: int, high: int) -> int:
 
 
 def finite_float(value: Any, field: str) -> float:
+    """A JSON number that fits a double; anything larger is a client error, never a crash."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(field, f"{field} must be a number, got {describe(value)}")
-    number = float(value)  # huge ints overflow to inf and are rejected below
-    if not math.isfinite(number):
-        raise ValidationError(field, f"{field} must be a finite number")
+    number = to_float(value)
+    if number is None:
+        raise ValidationError(
+            field, f"{field} must be a finite number of magnitude at most {FLOAT_MAX:.17g}"
+        )
     return number
+
+
+FLOAT_MAX = 1.7976931348623157e308  # the largest double (sys.float_info.max)
+
+
+def to_float(value: int | float) -> float | None:
+    """``float(value)``, or None where it is not finite (json gives Python ints of any size and
+    ``float()`` raises OverflowError past the double range instead of returning inf)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def string_list(
@@ -132,6 +175,7 @@ def string_map(
         raise ValidationError(
             field, f"{field} may have at most {max_entries} entries, got {len(value)}"
         )
+    reject_nulls(value, field)
     result: dict[str, str] = {}
     for key, item in value.items():
         check_key(key, field, key_max)
@@ -149,8 +193,8 @@ def check_key(key: Any, field: str, key_max: int) -> str:
     return key
 
 
+_CONTROL = re.compile(f"[{ID_FORBIDDEN}]")
+
+
 def _has_control_chars(text: str) -> bool:
-    # Fast path: most ids are plain printable ASCII.
-    if text.isprintable():
-        return False
-    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+    return _CONTROL.search(text) is not None

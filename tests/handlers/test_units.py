@@ -69,8 +69,11 @@ def test_upstream_http_status(kind, status):
 
 def test_parse_int():
     assert parse_int("25", "n", low=1, high=500) == 25
-    assert parse_int(" 7 ", "n", low=1, high=500) == 7
-    for bad in ("0", "501", "1.5", "", "1e3", True, None, 2.0, "9" * 30):
+    # Only ASCII digits: no sign, no padding, no other script's digits (Python's \d takes them).
+    for bad in (
+        *("0", "501", "1.5", "", "1e3", True, None, 2.0, "9" * 30),
+        *(" 7 ", "+7", "\u0665", "\uff15", "\u0967\u0966"),
+    ):
         with pytest.raises(ValidationError) as info:
             parse_int(bad, "numResults", low=1, high=500)
         assert info.value.field == "numResults"
