@@ -5,7 +5,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest rehearse bench emulator lock clean
+.PHONY: test lint typecheck pytest rehearse bench emulator lock clean openapi
 
 test: lint typecheck pytest
 
@@ -51,3 +51,7 @@ lock:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Regenerate docs/openapi.yaml from the contract declared in handlers/contract.py.
+openapi: $(STAMP)
+	$(BIN)/python -m handlers.contract > docs/openapi.yaml

@@ -21,12 +21,13 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from handlers import aws
 from handlers.avro import RecordSchema, SchemaError, camel_case, check_record, parse_schema
+from handlers.contract import MAX_RECORDS
 from handlers.http import (
     HttpError,
     JsonResponse,
     Request,
-    Route,
     dispatch,
+    routes,
     upstream_http_error,
 )
 from handlers.upstream import UpstreamError, classify
@@ -34,7 +35,6 @@ from handlers.validation import ValidationError, describe, reject_unknown, requi
 
 logger = Logger()
 
-MAX_RECORDS = 100
 CHUNK = 10  # PutItems / PutUsers take at most 10 records per call
 
 
@@ -232,23 +232,12 @@ def _respond(dataset: Dataset, results: list[Result]) -> JsonResponse:
     raise error
 
 
-ROUTES = (
-    Route(
-        "POST",
-        "/items",
-        "postItems",
-        lambda request: post_records(ITEMS, request),
-        body=True,
-        enabled_by=ITEMS.arn_env,
-    ),
-    Route(
-        "POST",
-        "/users",
-        "postUsers",
-        lambda request: post_records(USERS, request),
-        body=True,
-        enabled_by=USERS.arn_env,
-    ),
+ROUTES = routes(
+    "catalog",
+    {
+        "postItems": lambda request: post_records(ITEMS, request),
+        "postUsers": lambda request: post_records(USERS, request),
+    },
 )
 
 

@@ -3,7 +3,7 @@
 Each API module declares its routes as :class:`Route` values and hands the raw event to
 :func:`dispatch`, which parses the request, picks the route, turns :class:`HttpError`,
 :class:`~handlers.validation.ValidationError` and AWS errors into JSON error responses, and adds
-the CORS header. The same route tables drive the OpenAPI consistency test.
+the CORS header. Routes come from the operations ``handlers.contract`` declares.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.contract import MAX_DEPTH, OPERATIONS, Operation, Param
 from handlers.upstream import UpstreamError, classify
 from handlers.validation import ValidationError, describe, has_surrogates
 
 JSON_CONTENT_TYPE = "application/json"
-# Objects and arrays nested deeper than this are refused (no field of the contract needs more
-# than a handful of levels; event properties are the deepest free-form value).
-MAX_DEPTH = 32
 
 
 class HttpError(Exception):
@@ -121,27 +119,40 @@ class Request:
 
 
 @dataclass(frozen=True)
-class QueryParam:
-    name: str
-    description: str
-    required: bool = False
-    # deepObject params carry a map: name[KEY]=value (or name.KEY=value), repeatable.
-    deep_object: bool = False
-
-
-@dataclass(frozen=True)
 class Route:
-    method: str
-    path: str
-    operation_id: str
+    """An operation of the contract and the code that serves it."""
+
+    operation: Operation
     call: Callable[[Request], JsonResponse]
-    query: tuple[QueryParam, ...] = ()
-    body: bool = False
-    # The route exists only when this environment variable is set (optional models/datasets).
-    enabled_by: str | None = None
+
+    @property
+    def method(self) -> str:
+        return self.operation.method
+
+    @property
+    def path(self) -> str:
+        return self.operation.path
+
+    @property
+    def query(self) -> tuple[Param, ...]:
+        return self.operation.params
 
     def enabled(self) -> bool:
-        return self.enabled_by is None or bool(os.environ.get(self.enabled_by))
+        variable = self.operation.enabled_by
+        return variable is None or bool(os.environ.get(variable))
+
+
+def routes(
+    module: str, calls: Mapping[str, Callable[[Request], JsonResponse]]
+) -> tuple[Route, ...]:
+    """The routes of one handler module: every contract operation it serves, each with its code
+    (``calls`` by operationId). A missing or extra entry is an import-time error."""
+    declared = {o.operation_id: o for o in OPERATIONS if o.module == module}
+    if set(declared) != set(calls):
+        raise RuntimeError(
+            f"handlers.{module} serves {sorted(calls)}, the contract declares {sorted(declared)}"
+        )
+    return tuple(Route(declared[name], call) for name, call in calls.items())
 
 
 def dispatch(routes: Iterable[Route], event: Any, context: Any, logger: Any) -> dict[str, Any]:

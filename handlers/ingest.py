@@ -21,6 +21,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
 from handlers import aws
+from handlers.contract import MAX_EVENTS
 from handlers.events import (
     IMPRESSION_MAX,
     RECOMMENDATION_ID_MAX,
@@ -29,7 +30,7 @@ from handlers.events import (
     normalise_properties,
     parse_sent_at,
 )
-from handlers.http import HttpError, JsonResponse, Request, Route, dispatch, upstream_http_error
+from handlers.http import HttpError, JsonResponse, Request, dispatch, routes, upstream_http_error
 from handlers.upstream import classify
 from handlers.validation import (
     ValidationError,
@@ -45,7 +46,6 @@ from handlers.validation import (
 
 logger = Logger()
 
-MAX_EVENTS = 10  # one request = at most one PutEvents call downstream
 PUT_ATTEMPTS = 3  # PutRecords calls per request, counting the first
 BODY_FIELDS = frozenset({"userId", "sessionId", "events"})
 EVENT_FIELDS = frozenset(
@@ -220,7 +220,7 @@ def _nothing_stored_error(outcome: PutOutcome) -> HttpError:
     return HttpError(502, "UpstreamError", "the event stream did not store the events; retry")
 
 
-ROUTES = (Route("POST", "/events", "postEvents", post_events, body=True),)
+ROUTES = routes("ingest", {"postEvents": post_events})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -20,14 +20,25 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
 from handlers import aws
+from handlers.contract import (
+    CONTEXT_KEY_MAX,
+    CONTEXT_MAX,
+    FILTER_KEY_MAX,
+    FILTER_LIST_MAX,
+    FILTER_NAME_MAX,
+    FILTER_VALUES_MAX,
+    MAP_VALUE_MAX,
+    NUM_RESULTS_DEFAULT,
+    NUM_RESULTS_MAX,
+    RANKING_INPUT_MAX,
+)
 from handlers.http import (
     HttpError,
     JsonResponse,
-    QueryParam,
     Request,
-    Route,
     dispatch,
     ok,
+    routes,
     upstream_http_error,
 )
 from handlers.upstream import classify
@@ -45,24 +56,9 @@ from handlers.validation import (
 
 logger = Logger()
 
-NUM_RESULTS_DEFAULT = 25
-NUM_RESULTS_MAX = 500
-RANKING_INPUT_MAX = 500
-CONTEXT_MAX = 150  # entries; keys <= 150 characters, values <= 1000 (botocore model)
-FILTER_VALUES_MAX = 25  # entries; keys <= 50 characters, values <= 1000
 MODEL = "the recommendation model"
 # Runtime answers ResourceNotFoundException while the campaign is still being created/trained.
 NOT_READY = "model not ready: the campaign is still being created or trained; retry later"
-
-FILTER_PARAMS = (
-    QueryParam("filter", "Name of a configured filter (see the deployment's FILTER_ARNS)."),
-    QueryParam(
-        "filterValues",
-        "Values for the filter's placeholders: filterValues[GENRE]=Comedy (repeat for several).",
-        deep_object=True,
-    ),
-)
-NUM_RESULTS = QueryParam("numResults", "How many items to return, 1 to 500 (default 25).")
 
 
 def get_recommendations(request: Request) -> JsonResponse:
@@ -105,7 +101,11 @@ def parse_ranking_body(body: dict[str, Any]) -> dict[str, Any]:
     }
     if body.get("context") is not None:
         params["context"] = string_map(
-            body["context"], "context", max_entries=CONTEXT_MAX, key_max=150, value_max=1000
+            body["context"],
+            "context",
+            max_entries=CONTEXT_MAX,
+            key_max=CONTEXT_KEY_MAX,
+            value_max=MAP_VALUE_MAX,
         )
     values = body.get("filterValues")
     params.update(
@@ -130,10 +130,10 @@ def query_context(request: Request) -> dict[str, str]:
         )
     context: dict[str, str] = {}
     for key, values in raw.items():
-        check_key(key, "context", 150)
+        check_key(key, "context", CONTEXT_KEY_MAX)
         if len(values) != 1:
             raise ValidationError(f"context.{key}", f"context.{key} must be given once")
-        context[key] = require_str(values[0], f"context.{key}", max_len=1000)
+        context[key] = require_str(values[0], f"context.{key}", max_len=MAP_VALUE_MAX)
     return context
 
 
@@ -148,7 +148,7 @@ def resolve_filter(name: Any, values: Mapping[str, list[str]] | None) -> dict[st
         if values:
             raise ValidationError("filterValues", "filterValues needs a filter")
         return {}
-    name = require_str(name, "filter", max_len=256)
+    name = require_str(name, "filter", max_len=FILTER_NAME_MAX)
     filters = configured_filters()
     arn = filters.get(name)
     if arn is None:
@@ -169,18 +169,19 @@ def quote_filter_values(values: Mapping[str, list[str]]) -> dict[str, str]:
         )
     quoted: dict[str, str] = {}
     for key, items in values.items():
-        check_key(key, "filterValues", 50)
+        check_key(key, "filterValues", FILTER_KEY_MAX)
         field = f"filterValues.{key}"
         parts = []
         for item in items:
-            text = require_str(item, field, max_len=1000)
+            text = require_str(item, field, max_len=MAP_VALUE_MAX)
             if '"' in text:
                 raise ValidationError(field, f"{field} values must not contain double quotes")
             parts.append(f'"{text}"')
         joined = ",".join(parts)
-        if len(joined) > 1000:
+        if len(joined) > MAP_VALUE_MAX:
             raise ValidationError(
-                field, f"{field} is too long once quoted ({len(joined)} > 1000 characters)"
+                field,
+                f"{field} is too long once quoted ({len(joined)} > {MAP_VALUE_MAX} characters)",
             )
         quoted[key] = joined
     return quoted
@@ -196,9 +197,11 @@ def _body_filter_values(value: Any) -> dict[str, list[str]]:
     for key, item in value.items():
         field = f"filterValues.{key}"
         if isinstance(item, list):
-            result[key] = string_list(item, field, min_items=1, max_items=100, max_len=1000)
+            result[key] = string_list(
+                item, field, min_items=1, max_items=FILTER_LIST_MAX, max_len=MAP_VALUE_MAX
+            )
         else:
-            result[key] = [require_str(item, field, max_len=1000)]
+            result[key] = [require_str(item, field, max_len=MAP_VALUE_MAX)]
     return result
 
 
@@ -261,44 +264,13 @@ def _items(response: Mapping[str, Any], key: str) -> dict[str, Any]:
     }
 
 
-ROUTES = (
-    Route(
-        "GET",
-        "/recommendations",
-        "getRecommendations",
-        get_recommendations,
-        query=(
-            QueryParam("userId", "The user to recommend for.", required=True),
-            NUM_RESULTS,
-            *FILTER_PARAMS,
-            QueryParam(
-                "context",
-                "Contextual metadata: context[DEVICE]=mobile (one value per key).",
-                deep_object=True,
-            ),
-        ),
-        enabled_by="RECOMMENDATIONS_CAMPAIGN_ARN",
-    ),
-    Route(
-        "POST",
-        "/rankings",
-        "postRankings",
-        post_rankings,
-        body=True,
-        enabled_by="RANKING_CAMPAIGN_ARN",
-    ),
-    Route(
-        "GET",
-        "/similar-items",
-        "getSimilarItems",
-        get_similar_items,
-        query=(
-            QueryParam("itemId", "The item to find similar items for.", required=True),
-            NUM_RESULTS,
-            *FILTER_PARAMS,
-        ),
-        enabled_by="SIMILAR_ITEMS_CAMPAIGN_ARN",
-    ),
+ROUTES = routes(
+    "recommend",
+    {
+        "getRecommendations": get_recommendations,
+        "postRankings": post_rankings,
+        "getSimilarItems": get_similar_items,
+    },
 )
 
 

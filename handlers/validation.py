@@ -162,7 +162,8 @@ def string_list(
 
 
 # Personalize context / filter keys: [A-Za-z0-9_]+ (botocore model), values <= 1000 characters.
-_KEY = re.compile(r"[A-Za-z0-9_]+")
+KEY_PATTERN = "^[A-Za-z0-9_]+$"
+_KEY = re.compile(KEY_PATTERN)
 
 
 def string_map(

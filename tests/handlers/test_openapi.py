@@ -1,4 +1,4 @@
-"""docs/openapi.yaml describes exactly the routes, parameters and limits the handlers implement."""
+"""docs/openapi.yaml is generated from the contract, and the handlers serve exactly the contract."""
 
 from __future__ import annotations
 
@@ -9,82 +9,67 @@ import pytest
 import yaml  # type: ignore[import-untyped, unused-ignore]
 from openapi_spec_validator import validate
 
-from handlers import catalog, ingest, recommend
+from handlers import catalog, contract, ingest, recommend
 from handlers.http import Route
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 ROUTES: list[Route] = [*recommend.ROUTES, *ingest.ROUTES, *catalog.ROUTES]
-METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    return yaml.safe_load(SPEC_PATH.read_text())
+    return dict(yaml.safe_load(SPEC_PATH.read_text()))
 
 
-def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+def test_the_committed_document_is_the_generated_one() -> None:
+    generated = contract.render_yaml(contract.sample_document())
+    assert SPEC_PATH.read_text() == generated, (
+        "docs/openapi.yaml differs from handlers/contract.py; run `make openapi`"
+    )
 
 
-def operation(spec: dict[str, Any], route: Route) -> dict[str, Any]:
-    return spec["paths"][route.path][route.method.lower()]
-
-
-def test_the_spec_is_valid_openapi(spec):
+def test_the_spec_is_valid_openapi(spec: dict[str, Any]) -> None:
     validate(spec)
 
 
-def test_paths_and_methods_match_the_route_table(spec):
-    documented = {
-        (path, method.upper())
-        for path, item in spec["paths"].items()
-        for method in item
-        if method in METHODS
-    }
-    assert documented == {(r.path, r.method) for r in ROUTES}
+@pytest.mark.parametrize("auth", ["apiKey", "iam", "none"])
+def test_every_deployment_variant_is_valid_openapi(auth: str) -> None:
+    validate(contract.document(auth=auth, filters={"by-genre": ["GENRE"]}, server="http://x"))
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
-def test_each_operation_matches_its_route(spec, route: Route):
-    op = operation(spec, route)
-    assert op["operationId"] == route.operation_id
-    params = [resolve(spec, p) for p in op.get("parameters", [])]
-    assert all(p["in"] == "query" for p in params)
-    documented = {
-        (p["name"], p.get("required", False), p.get("style") == "deepObject") for p in params
-    }
-    assert documented == {(q.name, q.required, q.deep_object) for q in route.query}
-    assert ("requestBody" in op) is route.body
-    # Every error the dispatcher can produce for a client mistake is documented.
-    assert {"400", "405"} <= set(op["responses"])
-    if route.body:
-        assert "415" in op["responses"]
-    if route.enabled_by or route.path == "/recommendations":
-        assert "404" in op["responses"]
+def test_the_handlers_serve_exactly_the_declared_operations() -> None:
+    served = sorted(r.operation.operation_id for r in ROUTES)
+    assert served == sorted(o.operation_id for o in contract.OPERATIONS)
+    for route in ROUTES:
+        module = route.operation.module
+        assert (
+            route in {"recommend": recommend, "ingest": ingest, "catalog": catalog}[module].ROUTES
+        )
 
 
-def test_limits_match_the_handlers(spec):
-    params = spec["components"]["parameters"]
-    schemas = spec["components"]["schemas"]
-    assert params["numResults"]["schema"]["maximum"] == recommend.NUM_RESULTS_MAX
-    assert params["numResults"]["schema"]["default"] == recommend.NUM_RESULTS_DEFAULT
-    assert params["filterValues"]["schema"]["maxProperties"] == recommend.FILTER_VALUES_MAX
-    assert (
-        schemas["RankingRequest"]["properties"]["itemIds"]["maxItems"]
-        == recommend.RANKING_INPUT_MAX
-    )
-    assert set(schemas["RankingRequest"]["properties"]) == recommend.RANKING_FIELDS
-    events = schemas["EventsRequest"]
-    assert events["properties"]["events"]["maxItems"] == ingest.MAX_EVENTS
-    assert set(events["properties"]) == ingest.BODY_FIELDS
-    assert set(schemas["Event"]["properties"]) == ingest.EVENT_FIELDS
-    for route in catalog.ROUTES:
-        body = operation(spec, route)["requestBody"]["content"]["application/json"]["schema"]
-        (key,) = body["properties"]
-        assert f"/{key}" == route.path
-        assert body["properties"][key]["maxItems"] == catalog.MAX_RECORDS
+def test_a_handler_module_that_drifts_from_the_contract_fails_at_import() -> None:
+    from handlers.http import routes
+
+    with pytest.raises(RuntimeError, match="contract declares"):
+        routes("ingest", {})
+    with pytest.raises(RuntimeError, match="contract declares"):
+        routes("ingest", {"postEvents": print, "deleteEvents": print})  # type: ignore[dict-item]
+
+
+def test_parameters_are_the_routes_parameters(spec: dict[str, Any]) -> None:
+    for route in ROUTES:
+        op = spec["paths"][route.path][route.method.lower()]
+        documented = {
+            (p["name"], p["required"], p.get("style") == "deepObject")
+            for p in op.get("parameters", [])
+        }
+        assert documented == {(q.name, q.required, q.deep_object) for q in route.query}
+        assert ("requestBody" in op) is (route.operation.body is not None)
+
+
+def test_gateway_responses_render_to_the_error_shape() -> None:
+    for response in contract.GATEWAY_RESPONSES:
+        body = contract.gateway_error(response, 'say "hi"', "req-1")
+        assert body == {
+            "error": {"code": response.code, "message": 'say "hi"', "requestId": "req-1"}
+        }
