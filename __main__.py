@@ -55,6 +55,7 @@ pulumi.export("apiUrl", api.url)
 if api.api_key is not None:
     pulumi.export("apiKey", pulumi.Output.secret(api.api_key.value))
 pulumi.export("curlExamples", api.curl_examples)
+pulumi.export("openapi", api.openapi)  # this stack's API contract (OpenAPI 3.1, JSON)
 pulumi.export("datasetGroupArn", datasets.dataset_group.arn)
 pulumi.export("bucket", storage.bucket.bucket)
 pulumi.export("streamName", streaming.stream.name)

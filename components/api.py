@@ -25,6 +25,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ import pulumi_command as command
 
 from components.config import PROJECT_ROOT, Route, StackConfig
 from components.lambda_function import PythonFunction
+from handlers import contract
 
 SMOKE_TEST_SCRIPT = Path(__file__).resolve().parent / "smoke_test.py"
 # AWS managed policy for API Gateway's account-wide logging role. Its Resource is "*" because the
@@ -81,19 +83,45 @@ class ApiRoute:
 
 
 def api_routes(campaign_routes: Collection[str], datasets: Collection[str]) -> list[ApiRoute]:
-    """The routes this stack serves, from the configured models and datasets."""
+    """The routes this stack serves: the contract's operations whose enabling variable the stack
+    gives the functions (a configured model or dataset), and those always on."""
     if "recommendations" not in campaign_routes:
         raise ValueError(
             'campaign_arns must contain "recommendations": every stack serves GET /recommendations'
         )
-    routes = [ApiRoute("GET", "recommendations", "recommend")]
-    if "rankings" in campaign_routes:
-        routes.append(ApiRoute("POST", "rankings", "recommend"))
-    if "similar-items" in campaign_routes:
-        routes.append(ApiRoute("GET", "similar-items", "recommend"))
-    routes.append(ApiRoute("POST", "events", "ingest"))
-    routes.extend(ApiRoute("POST", key, "catalog") for key in ("items", "users") if key in datasets)
-    return routes
+    enabled = {CAMPAIGN_ENV[r] for r in campaign_routes if r in CAMPAIGN_ENV}
+    enabled |= {f"{DATASET_ENV[k]}_DATASET_ARN" for k in datasets if k in DATASET_ENV}
+    return [
+        ApiRoute(op.method, op.path.lstrip("/"), op.module)
+        for op in contract.OPERATIONS
+        if op.enabled_by is None or op.enabled_by in enabled
+    ]
+
+
+def _placeholders(expression: str) -> list[str]:
+    """The ``$NAME`` placeholders of a filter expression, the keys of its filterValues."""
+    return sorted(set(re.findall(r"\$([A-Za-z0-9_]+)", expression)))
+
+
+def openapi_document(
+    routes: Sequence[ApiRoute],
+    *,
+    auth: str,
+    filters: Mapping[str, str],
+    schemas: Mapping[str, str],
+    url: str | None,
+) -> str:
+    """The stack's own OpenAPI document (JSON): its routes, filters and dataset schemas."""
+    served = {(r.method, f"/{r.path}") for r in routes}
+    operations = [op for op in contract.OPERATIONS if (op.method, op.path) in served]
+    document = contract.document(
+        operations,
+        filters={name: _placeholders(expression) for name, expression in filters.items()},
+        catalog_schemas=dict(schemas),
+        auth=auth,
+        server=url,
+    )
+    return json.dumps(document, indent=2)
 
 
 def first_user(config: StackConfig) -> str:
@@ -131,6 +159,8 @@ class Api(pulumi.ComponentResource):
     api_key: aws.apigateway.ApiKey | None
     usage_plan: aws.apigateway.UsagePlan | None
     curl_examples: pulumi.Output[str]
+    openapi: pulumi.Output[str]
+    gateway_responses: list[aws.apigateway.Response]
     functions: dict[str, PythonFunction]
     routes: list[ApiRoute]
     auth: str
@@ -244,6 +274,7 @@ class Api(pulumi.ComponentResource):
 
         if api_cfg.cors_allow_origin:
             deployed += self._cors(name, resources, api_cfg.cors_allow_origin)
+        deployed += self._gateway_responses(name, api_cfg.cors_allow_origin)
 
         # A hash of everything the deployment snapshots: any change deploys the API again.
         fingerprint = json.dumps(
@@ -251,6 +282,7 @@ class Api(pulumi.ComponentResource):
                 "routes": [vars(r) for r in self.routes],
                 "auth": api_cfg.auth,
                 "cors": api_cfg.cors_allow_origin,
+                "gateway_responses": [vars(r) for r in contract.GATEWAY_RESPONSES],
                 "functions": {k: f.function_name for k, f in self.functions.items()},
             },
             sort_keys=True,
@@ -312,12 +344,15 @@ class Api(pulumi.ComponentResource):
             self._usage_plan(name, config, tags)
 
         self.curl_examples = self._curl_examples()
+        self.openapi = self._openapi(config, schemas)
 
         self.smoke_test = None
         if api_cfg.smoke_test:
             self.smoke_test = self._smoke_test(name, config, campaign_arns, smoke_test_after)
 
-        self.register_outputs({"url": self.url, "curl_examples": self.curl_examples})
+        self.register_outputs(
+            {"url": self.url, "curl_examples": self.curl_examples, "openapi": self.openapi}
+        )
 
     # ---- functions ------------------------------------------------------------------------
 
@@ -434,8 +469,7 @@ class Api(pulumi.ComponentResource):
     def _cors(
         self, name: str, resources: Mapping[str, aws.apigateway.Resource], origin: str
     ) -> list[pulumi.Resource]:
-        """OPTIONS per resource answered by API Gateway itself, and CORS headers on the errors
-        API Gateway returns before a function runs (missing key, throttled)."""
+        """OPTIONS per resource, answered by API Gateway itself."""
         child = pulumi.ResourceOptions(parent=self)
         created: list[pulumi.Resource] = []
         headers = {
@@ -485,18 +519,47 @@ class Api(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[integration]),
             )
             created += [method, integration, response, integration_response]
-        for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        return created
+
+    # ---- errors API Gateway answers itself -------------------------------------------------------
+
+    def _gateway_responses(self, name: str, origin: str | None) -> list[aws.apigateway.Response]:
+        """Every error API Gateway sends before a function runs (missing key, unknown route,
+        throttled, too large, ...) in the API's error shape, with the CORS origin when set.
+        The types, statuses and codes are declared in handlers/contract.py."""
+        cors = {}
+        if origin:
+            cors = {
+                "gatewayresponse.header.Access-Control-Allow-Headers": f"'{CORS_ALLOW_HEADERS}'",
+                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
+            }
+        kinds: list[tuple[str, str | None, str, int | None]] = [
+            (r.type, str(r.status), r.code, r.retry_after) for r in contract.GATEWAY_RESPONSES
+        ]
+        kinds += [(k, None, contract.GATEWAY_DEFAULT_CODE, None) for k in contract.GATEWAY_DEFAULTS]
+        created: list[aws.apigateway.Response] = []
+        for kind, status, code, retry_after in kinds:
+            slug = kind.lower().replace("_", "-")
+            # The two defaults were once named "<name>-default-4xx-cors"; the alias keeps them the
+            # same resources (a replacement would delete the type's settings after creating them).
+            aliases = (
+                [pulumi.Alias(name=f"{name}-{slug}-cors")] if kind.startswith("DEFAULT") else []
+            )
+            headers = dict(cors)
+            if retry_after is not None:
+                headers["gatewayresponse.header.Retry-After"] = f"'{retry_after}'"
             created.append(
                 aws.apigateway.Response(
-                    f"{name}-{kind.lower().replace('_', '-')}-cors",
+                    f"{name}-{slug}",
                     rest_api_id=self.rest_api.id,
                     response_type=kind,
-                    response_parameters={
-                        f"gatewayresponse.header.{h}": v for h, v in headers.items()
-                    },
-                    opts=child,
+                    status_code=status,
+                    response_templates={"application/json": contract.gateway_template(code)},
+                    response_parameters=headers or None,
+                    opts=pulumi.ResourceOptions(parent=self, aliases=aliases),
                 )
             )
+        self.gateway_responses = created
         return created
 
     # ---- account logging role, usage plan ---------------------------------------------------
@@ -573,6 +636,14 @@ class Api(pulumi.ComponentResource):
             key_type="API_KEY",
             usage_plan_id=self.usage_plan.id,
             opts=child,
+        )
+
+    def _openapi(self, config: StackConfig, schemas: Mapping[str, str]) -> pulumi.Output[str]:
+        routes = self.routes
+        return self.url.apply(
+            lambda url: openapi_document(
+                routes, auth=config.api.auth, filters=config.filters, schemas=schemas, url=url
+            )
         )
 
     # ---- outputs and smoke test ---------------------------------------------------------------

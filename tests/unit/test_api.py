@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from components import smoke_test
-from components.api import first_user
+from components.api import api_routes, first_user, openapi_document
+from handlers import contract
 from tests.stack_harness import ACCOUNT_ID, ROOT, STACK_FILES, Registration, StackRun, run_program
 
 METHOD = "aws:apigateway/method:Method"
@@ -29,6 +30,7 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
 API_KEY = "aws:apigateway/apiKey:ApiKey"
 COMMAND = "command:local:Command"
+GATEWAY_RESPONSE = "aws:apigateway/response:Response"
 DYNAMIC = "pulumi-python:dynamic/personalize:"
 TRAINING = {f"{DYNAMIC}SolutionVersion", f"{DYNAMIC}Campaign"}
 
@@ -362,14 +364,81 @@ def test_cors_preflight_per_resource(run: StackRun) -> None:
         assert "X-Api-Key" in headers["method.response.header.Access-Control-Allow-Headers"]
         assert "OPTIONS" in headers["method.response.header.Access-Control-Allow-Methods"]
     # Errors API Gateway answers itself (missing key, throttled) carry the origin too.
-    gateway = run.of_type("aws:apigateway/response:Response")
-    assert sorted(g.inputs["responseType"] for g in gateway) == ["DEFAULT_4XX", "DEFAULT_5XX"]
+    for response in run.of_type(GATEWAY_RESPONSE):
+        headers = response.inputs["responseParameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == f"'{origin}'"
 
 
 def test_no_cors_without_an_origin(no_auth: StackRun) -> None:
     assert [m for m in no_auth.of_type(METHOD) if m.inputs["httpMethod"] == "OPTIONS"] == []
     for fn in no_auth.of_type(FUNCTION):
         assert "CORS_ALLOW_ORIGIN" not in fn.inputs["environment"]["variables"]
+
+
+# ---- errors API Gateway sends itself ----------------------------------------------------------
+
+
+def test_every_gateway_error_has_the_api_error_shape(run: StackRun) -> None:
+    made = {r.inputs["responseType"]: r.inputs for r in run.of_type(GATEWAY_RESPONSE)}
+    declared = {r.type: r for r in contract.GATEWAY_RESPONSES}
+    assert set(made) == set(declared) | set(contract.GATEWAY_DEFAULTS)
+    for kind, inputs in made.items():
+        template = inputs["responseTemplates"]["application/json"]
+        code = declared[kind].code if kind in declared else contract.GATEWAY_DEFAULT_CODE
+        assert template == contract.gateway_template(code)
+        if kind in declared:
+            assert inputs["statusCode"] == str(declared[kind].status)
+        else:
+            assert "statusCode" not in inputs  # defaults keep API Gateway's own status
+    assert made["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "403"
+    throttled = made["THROTTLED"]["responseParameters"]
+    assert throttled["gatewayresponse.header.Retry-After"] == "'1'"
+
+
+def test_gateway_errors_without_cors(no_auth: StackRun) -> None:
+    responses = no_auth.of_type(GATEWAY_RESPONSE)
+    assert len(responses) == len(contract.GATEWAY_RESPONSES) + len(contract.GATEWAY_DEFAULTS)
+    for response in responses:
+        headers = response.inputs.get("responseParameters") or {}
+        assert not any("Access-Control" in h for h in headers)
+
+
+def test_gateway_responses_are_part_of_the_deployment_trigger(run: StackRun) -> None:
+    deployment = run.one(DEPLOYMENT)
+    # Gateway responses take effect when the API is deployed again.
+    for response in run.of_type(GATEWAY_RESPONSE):
+        assert response.urn in deployment.dependencies, response.name
+
+
+def test_routes_come_from_the_contract() -> None:
+    every = api_routes(["recommendations", "rankings", "similar-items"], ["items", "users"])
+    assert {(r.method, f"/{r.path}", r.function) for r in every} == {
+        (o.method, o.path, o.module) for o in contract.OPERATIONS
+    }
+    least = api_routes(["recommendations"], [])
+    assert {(r.method, r.path) for r in least} == {("GET", "recommendations"), ("POST", "events")}
+
+
+def test_each_stack_documents_its_own_routes_filters_and_datasets() -> None:
+    routes = api_routes(["recommendations"], ["items"])
+    items_schema = (ROOT / "data" / "schemas" / "items.avsc").read_text()
+    document = json.loads(
+        openapi_document(
+            routes,
+            auth="apiKey",
+            filters={"by-genre": "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE, $OTHER)"},
+            schemas={"items": items_schema},
+            url="https://api.example.com/dev",
+        )
+    )
+    assert set(document["paths"]) == {"/recommendations", "/events", "/items"}
+    params = {p["name"]: p for p in document["paths"]["/recommendations"]["get"]["parameters"]}
+    assert params["filter"]["schema"]["enum"] == ["by-genre"]
+    assert params["filterValues"]["schema"]["propertyNames"] == {"enum": ["GENRE", "OTHER"]}
+    record = document["components"]["schemas"]["ItemsRecord"]
+    assert record["required"] == ["ITEM_ID", "GENRES", "CREATION_TIMESTAMP"]
+    assert record["additionalProperties"] is False
+    assert document["servers"] == [{"url": "https://api.example.com/dev"}]
 
 
 # ---- stage, access logs, account role ---------------------------------------------------------
@@ -556,3 +625,10 @@ def test_smoke_script_exit_code(fake_api: str, monkeypatch: pytest.MonkeyPatch) 
     assert smoke_test.main() == 1
     monkeypatch.delenv("SMOKE_TEST_USER")
     assert smoke_test.main() == 2
+
+
+def test_the_stack_exports_its_openapi_document(run: StackRun) -> None:
+    document = json.loads(run.outputs["openapi"])
+    expected = {(m.upper(), p) for p, item in document["paths"].items() for m in item}
+    assert expected == {(m, f"/{p}") for m, p, _ in ROUTES[run.stack]}
+    assert document["servers"][0]["url"] == run.one(STAGE).state["invokeUrl"]
