@@ -25,7 +25,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import sys
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,11 +97,6 @@ def api_routes(campaign_routes: Collection[str], datasets: Collection[str]) -> l
     ]
 
 
-def _placeholders(expression: str) -> list[str]:
-    """The ``$NAME`` placeholders of a filter expression, the keys of its filterValues."""
-    return sorted(set(re.findall(r"\$([A-Za-z0-9_]+)", expression)))
-
-
 def openapi_document(
     routes: Sequence[ApiRoute],
     *,
@@ -116,7 +110,7 @@ def openapi_document(
     operations = [op for op in contract.OPERATIONS if (op.method, op.path) in served]
     document = contract.document(
         operations,
-        filters={name: _placeholders(expression) for name, expression in filters.items()},
+        filters={name: contract.filter_value_keys(e) for name, e in filters.items()},
         catalog_schemas=dict(schemas),
         auth=auth,
         server=url,
@@ -411,6 +405,15 @@ class Api(pulumi.ComponentResource):
                 environment={
                     **{CAMPAIGN_ENV[route]: arn for route, arn in campaign_arns.items()},
                     "FILTER_ARNS": pulumi.Output.json_dumps(dict(filter_arns)),
+                    # The placeholders of each filter, so a request missing one is a clear 400.
+                    "FILTER_VALUE_KEYS": json.dumps(
+                        {
+                            name: contract.filter_value_keys(config.filters[name])
+                            for name in filter_arns
+                            if name in config.filters
+                        },
+                        sort_keys=True,
+                    ),
                     **cors,
                 },
                 memory_size=256,

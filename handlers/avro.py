@@ -97,7 +97,11 @@ def check_record(schema: RecordSchema, record: Any, where: str) -> dict[str, Any
         if value is None and "null" in spec.types:
             continue  # JSON null only where the schema's type is a union with "null"
         _check_value(spec, value, location)
-        clean[spec.name] = value
+        # JSON (and JSON Schema) has one number type: 7.0 is the integer 7.
+        integral = _integral(value) if spec.types & {"int", "long"} else None
+        clean[spec.name] = (
+            integral if integral is not None and not isinstance(value, bool) else value
+        )
     return clean
 
 
@@ -119,12 +123,23 @@ def _matches(kind: str, value: Any) -> bool:
         return False
     if kind in ("int", "long"):
         low, high = INT_RANGE if kind == "int" else LONG_RANGE
-        return isinstance(value, int) and low <= value <= high
+        return _integral(value) is not None and low <= value <= high
     return (
         kind in ("float", "double")
         and isinstance(value, int | float)
         and to_float(value) is not None
     )
+
+
+def _integral(value: Any) -> int | None:
+    """``value`` as an int when it is a JSON number with no fractional part, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 def camel_case(name: str) -> str:

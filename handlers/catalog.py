@@ -3,8 +3,10 @@
 Environment: ITEMS_DATASET_ARN and ITEMS_SCHEMA (Avro JSON text) for /items, USERS_DATASET_ARN and
 USERS_SCHEMA for /users; a route whose dataset ARN is unset answers 404. CORS_ALLOW_ORIGIN optional.
 
-Records use the dataset schema's field names (``{"ITEM_ID": "m1", "GENRES": "Comedy"}``). Each
-record gets its own result, so one bad record never blocks its neighbours.
+Records use the dataset schema's field names (``{"ITEM_ID": "m1", "GENRES": "Comedy"}``). A
+request with any record that breaks the schema is refused whole (400, each bad record named);
+once valid, each record gets its own result from the service, so one record the service refuses
+never blocks its neighbours.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from handlers import aws
 from handlers.avro import RecordSchema, SchemaError, camel_case, check_record, parse_schema
-from handlers.contract import MAX_RECORDS
+from handlers.contract import ITEMS_PROPERTIES_MAX, MAX_RECORDS, USERS_PROPERTIES_MAX
 from handlers.http import (
     HttpError,
     JsonResponse,
@@ -51,10 +53,24 @@ class Dataset:
 
 
 ITEMS = Dataset(
-    "items", "ITEM_ID", "itemId", "ITEMS_DATASET_ARN", "ITEMS_SCHEMA", "put_items", "items", 32000
+    "items",
+    "ITEM_ID",
+    "itemId",
+    "ITEMS_DATASET_ARN",
+    "ITEMS_SCHEMA",
+    "put_items",
+    "items",
+    ITEMS_PROPERTIES_MAX,
 )
 USERS = Dataset(
-    "users", "USER_ID", "userId", "USERS_DATASET_ARN", "USERS_SCHEMA", "put_users", "users", 24000
+    "users",
+    "USER_ID",
+    "userId",
+    "USERS_DATASET_ARN",
+    "USERS_SCHEMA",
+    "put_users",
+    "users",
+    USERS_PROPERTIES_MAX,
 )
 
 
@@ -202,9 +218,19 @@ def post_records(dataset: Dataset, request: Request) -> JsonResponse:
             results.append(
                 Result(index, raw_id if isinstance(raw_id, str) else None, "rejected", error)
             )
-    if valid:
-        put = getattr(aws.client("personalize-events"), dataset.operation)
-        results += write(dataset, arn, valid, put)
+    if results:
+        # Records that break the schema are the request's mistake, as a bad event is in POST
+        # /events: nothing is written, and the error lists each bad record.
+        raise HttpError(
+            400,
+            "InvalidRecords",
+            f"{len(results)} of {len(records)} {dataset.kind} records are invalid; "
+            "nothing was written (see results)",
+            field=dataset.kind,
+            extra={"results": [r.as_json() for r in results]},
+        )
+    put = getattr(aws.client("personalize-events"), dataset.operation)
+    results += write(dataset, arn, valid, put)
     results.sort(key=lambda r: r.index)
     return _respond(dataset, results)
 

@@ -22,6 +22,7 @@ Only the standard library is imported at module level: this file ships in every 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ from typing import Any
 
 from handlers.events import (
     IMPRESSION_MAX,
-    PROPERTIES_MAX,
+    PROPERTIES_KEY_MAX,
+    PROPERTIES_KEYS,
+    PROPERTIES_VALUE_MAX,
     RECOMMENDATION_ID_MAX,
     SENT_AT_MAX,
     SENT_AT_MIN,
@@ -48,9 +51,16 @@ FILTER_VALUES_MAX = 25  # entries; keys <= 50 characters, values <= 1000
 FILTER_KEY_MAX = 50
 MAP_VALUE_MAX = 1000
 FILTER_NAME_MAX = 256
-FILTER_LIST_MAX = 100  # values of one filterValues key in a POST /rankings body
+# Personalize takes a key's values quoted and comma-joined, at most MAP_VALUE_MAX characters:
+# one value of up to FILTER_VALUE_MAX, or up to FILTER_LIST_MAX values of FILTER_LIST_VALUE_MAX.
+FILTER_VALUE_MAX = MAP_VALUE_MAX - 2
+FILTER_LIST_MAX = 10
+FILTER_LIST_VALUE_MAX = (MAP_VALUE_MAX - (FILTER_LIST_MAX - 1)) // FILTER_LIST_MAX - 2
 MAX_EVENTS = 10  # one request = at most one PutEvents call downstream
 MAX_RECORDS = 100  # catalog records per request
+# PutItems / PutUsers: a record's properties as JSON text (botocore model).
+ITEMS_PROPERTIES_MAX = 32000
+USERS_PROPERTIES_MAX = 24000
 # Objects and arrays nested deeper than this are refused (no field of the contract needs more
 # than a handful of levels; event properties are the deepest free-form value).
 MAX_DEPTH = 32
@@ -85,7 +95,12 @@ def _string_map(key_max: int, max_entries: int, value: Schema) -> Schema:
 
 MAP_VALUE: Schema = {**ID, "maxLength": MAP_VALUE_MAX}
 # Filter values are quoted for Personalize ("a","b"), so a value may not hold a double quote.
-FILTER_VALUE: Schema = {**MAP_VALUE, "pattern": f'^[^"{ID_FORBIDDEN}]*$'}
+FILTER_VALUE: Schema = {
+    **MAP_VALUE,
+    "maxLength": FILTER_VALUE_MAX,
+    "pattern": f'^[^"{ID_FORBIDDEN}]*$',
+}
+FILTER_LIST_VALUE: Schema = {**FILTER_VALUE, "maxLength": FILTER_LIST_VALUE_MAX}
 
 
 # ---- declarations --------------------------------------------------------------------------------
@@ -133,10 +148,11 @@ FILTER = Param(
 FILTER_VALUES = Param(
     "filterValues",
     "Values for the filter's placeholders: `filterValues[GENRE]=Comedy`; repeat the parameter "
-    f"for an `IN` list. Needs `filter`. Up to {FILTER_VALUES_MAX} keys of letters, digits and "
-    f"underscores (up to {FILTER_KEY_MAX} characters); the API quotes each value for Personalize, "
-    'so send `Comedy`, not `"Comedy"`; values hold no double quotes, and a key\'s quoted, '
-    f"comma-joined values are at most {MAP_VALUE_MAX} characters.",
+    f"for an `IN` list (up to {FILTER_LIST_MAX} values of up to {FILTER_LIST_VALUE_MAX} "
+    f"characters; a single value may have up to {FILTER_VALUE_MAX}). Needs `filter`, and exactly "
+    "the keys of that filter's placeholders (`$GENRE` gives `GENRE`). Keys are letters, digits "
+    f"and underscores (up to {FILTER_KEY_MAX} characters); the API quotes each value for "
+    'Personalize, so send `Comedy`, not `"Comedy"`; values hold no double quotes.',
     _string_map(FILTER_KEY_MAX, FILTER_VALUES_MAX, FILTER_VALUE),
     deep_object=True,
 )
@@ -156,9 +172,11 @@ CATALOG_OK = {
 }
 CATALOG_DESCRIPTION = (
     "Records use the {dataset} dataset schema's field names and are checked against it: types, "
-    "required fields, no unknown fields; JSON null only where the schema's type allows null. Each "
-    "record gets its own result; a bad record never blocks the others. 404 when the deployment "
-    "has no {dataset} dataset."
+    "required fields, no unknown fields; JSON null only where the schema's type allows null; "
+    "at most {properties_max} characters of properties as JSON. A request with any invalid "
+    "record is refused whole (400, each bad record in `results`). Valid records are written in "
+    "chunks of 10, each with its own result: a record the service refuses never blocks the "
+    "others (207). 404 when the deployment has no {dataset} dataset."
 )
 
 
@@ -262,7 +280,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "postItems",
         "catalog",
         "Add or update catalog items",
-        CATALOG_DESCRIPTION.format(dataset="Items"),
+        CATALOG_DESCRIPTION.format(dataset="Items", properties_max=ITEMS_PROPERTIES_MAX),
         enabled_by="ITEMS_DATASET_ARN",
         body=_catalog_body("items"),
         success=CATALOG_OK,
@@ -274,13 +292,18 @@ OPERATIONS: tuple[Operation, ...] = (
         "postUsers",
         "catalog",
         "Add or update users",
-        CATALOG_DESCRIPTION.format(dataset="Users"),
+        CATALOG_DESCRIPTION.format(dataset="Users", properties_max=USERS_PROPERTIES_MAX),
         enabled_by="USERS_DATASET_ARN",
         body=_catalog_body("users"),
         success=CATALOG_OK,
         error_schema="CatalogError",
     ),
 )
+
+
+def filter_value_keys(expression: str) -> list[str]:
+    """The ``$NAME`` placeholders of a Personalize filter expression: its filterValues keys."""
+    return sorted(set(re.findall(r"\$([A-Za-z0-9_]+)", expression)))
 
 
 def operation(operation_id: str) -> Operation:
@@ -402,8 +425,10 @@ def _schemas(
     catalog: Mapping[str, str | None], filters: Mapping[str, Sequence[str]] | None
 ) -> Schema:
     filter_name: Schema = FILTER.schema
+    filter_keys: Schema = {"pattern": KEY_PATTERN, "minLength": 1, "maxLength": FILTER_KEY_MAX}
     if filters is not None:
         filter_name = {"type": "string", "enum": sorted(filters)}
+        filter_keys = {"enum": sorted({k for keys in filters.values() for k in keys})}
     error_fields: Schema = {
         "code": {"type": "string", "example": "InvalidParameter"},
         "message": {"type": "string"},
@@ -480,21 +505,26 @@ def _schemas(
                 },
                 "context": _string_map(CONTEXT_KEY_MAX, CONTEXT_MAX, MAP_VALUE),
                 "filter": filter_name,
-                "filterValues": _string_map(
-                    FILTER_KEY_MAX,
-                    FILTER_VALUES_MAX,
-                    {
-                        "oneOf": [
-                            FILTER_VALUE,
-                            {
-                                "type": "array",
-                                "minItems": 1,
-                                "maxItems": FILTER_LIST_MAX,
-                                "items": FILTER_VALUE,
-                            },
-                        ]
-                    },
-                ),
+                "filterValues": {
+                    **_string_map(
+                        FILTER_KEY_MAX,
+                        FILTER_VALUES_MAX,
+                        {
+                            "oneOf": [
+                                FILTER_VALUE,
+                                {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": FILTER_LIST_MAX,
+                                    "items": FILTER_LIST_VALUE,
+                                },
+                            ]
+                        },
+                    ),
+                    "propertyNames": filter_keys,
+                    "description": "As the `filterValues` query parameter of GET "
+                    "/recommendations: exactly the keys of the filter's placeholders.",
+                },
             },
             "dependentRequired": {"filterValues": ["filter"]},
         },
@@ -527,8 +557,8 @@ def _schemas(
                 "eventType": {**ID, "example": "click"},
                 "sentAt": {
                     "description": "When it happened (default now): epoch seconds from "
-                    "2000-01-01 to 2100-01-01, or an RFC 3339 date-time in years 2001 to 2098 "
-                    "(without an offset it is read as UTC).",
+                    "2000-01-01 to 2100-01-01, or an RFC 3339 date-time with its offset in "
+                    "years 2001 to 2098.",
                     "oneOf": [
                         {"type": "number", "minimum": SENT_AT_MIN, "maximum": SENT_AT_MAX},
                         {"type": "string", "format": "date-time", "pattern": SENT_AT_PATTERN},
@@ -537,8 +567,26 @@ def _schemas(
                 "eventValue": {"type": "number", "minimum": -FLOAT_MAX, "maximum": FLOAT_MAX},
                 "properties": {
                     "type": "object",
-                    "description": f"Event metadata, at most {PROPERTIES_MAX} characters as "
-                    "compact JSON text (a string holding that JSON text is accepted too).",
+                    "description": "Event metadata for PutEvents: property names (letters, "
+                    "digits, underscores) to strings, numbers or booleans. A string holding "
+                    "this object as JSON text is accepted too.",
+                    "maxProperties": PROPERTIES_KEYS,
+                    "propertyNames": {
+                        "pattern": KEY_PATTERN,
+                        "minLength": 1,
+                        "maxLength": PROPERTIES_KEY_MAX,
+                    },
+                    "additionalProperties": {
+                        "oneOf": [
+                            {
+                                "type": "string",
+                                "maxLength": PROPERTIES_VALUE_MAX,
+                                "pattern": ID_PATTERN,
+                            },
+                            {"type": "number", "minimum": -FLOAT_MAX, "maximum": FLOAT_MAX},
+                            {"type": "boolean"},
+                        ]
+                    },
                 },
                 "recommendationId": {**ID, "maxLength": RECOMMENDATION_ID_MAX},
                 "impression": {

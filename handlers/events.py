@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 
 from handlers.validation import (
     ValidationError,
+    check_key,
     describe,
     finite_float,
     optional_str,
@@ -31,18 +32,25 @@ from handlers.validation import (
 )
 
 PROPERTIES_MAX = 1024  # PutEvents Event.properties
+# Bounds for one properties object sent to the API, chosen so its compact JSON text always fits
+# PROPERTIES_MAX: 1 + KEYS * (4 quotes/colon/comma + KEY_MAX + value) <= 1024, where a string
+# value (no control characters) is at most 2 * VALUE_MAX + 2 characters once escaped, and a
+# number at most 24 (the repr of a double; integers up to 2**53 are shorter).
+PROPERTIES_KEYS = 8
+PROPERTIES_KEY_MAX = 32
+PROPERTIES_VALUE_MAX = 40
 RECOMMENDATION_ID_MAX = 40
 IMPRESSION_MAX = 25
 # Anything before 2000 or after 2100 is a unit mistake (usually milliseconds), not a real time.
 SENT_AT_MIN = 946_684_800.0
 SENT_AT_MAX = 4_102_444_800.0
-# sentAt as text: an RFC 3339 date-time in ASCII digits, offset optional (UTC when absent), in
-# years 2001-2098 so that every offset keeps it inside SENT_AT_MIN..SENT_AT_MAX. The OpenAPI
-# document publishes this pattern as is.
+# sentAt as text: an RFC 3339 date-time in ASCII digits, with its offset (a time without one is
+# ambiguous), in years 2001-2098 so that every offset keeps it inside SENT_AT_MIN..SENT_AT_MAX.
+# The OpenAPI document publishes this pattern as is.
 SENT_AT_PATTERN = (
     r"^20(0[1-9]|[1-8][0-9]|9[0-8])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
     r"[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?"
-    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
 SENT_AT_TEXT = re.compile(SENT_AT_PATTERN)
 
@@ -76,7 +84,7 @@ class StreamEvent(TypedDict):
 
 
 def parse_sent_at(value: Any, field: str) -> float:
-    """Epoch seconds from a number or an RFC 3339 date-time (no offset means UTC)."""
+    """Epoch seconds from a number or an RFC 3339 date-time (with its offset)."""
     bad = (
         f"{field} must be epoch seconds or an RFC 3339 (ISO 8601) date-time from 2001 to 2098, "
         f"got {describe(value)}"
@@ -88,8 +96,6 @@ def parse_sent_at(value: Any, field: str) -> float:
             moment = datetime.fromisoformat(value.upper())
         except ValueError:  # a day the month does not have
             raise ValidationError(field, bad) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
         return moment.timestamp()  # within range by the pattern's years
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(field, bad)
@@ -105,36 +111,66 @@ def parse_sent_at(value: Any, field: str) -> float:
     return seconds
 
 
-def normalise_properties(value: Any, field: str) -> str | None:
-    """Event properties as compact JSON text: an object, or a string holding one."""
+def normalise_properties(value: Any, field: str, *, strict: bool = True) -> str | None:
+    """Event properties as compact JSON text, from an object or a string holding one.
+
+    ``strict`` (the API) also holds the object to what PutEvents documents: a flat map of
+    property names (letters, digits, underscores) to strings, numbers or booleans, at most
+    PROPERTIES_KEYS entries of bounded size, so that its text always fits PROPERTIES_MAX. The
+    forwarder reads what the API wrote and only checks the length.
+    """
     if value is None:
         return None
-    if isinstance(value, dict):
-        try:
-            text = json.dumps(value, separators=(",", ":"), allow_nan=False)
-        except (ValueError, TypeError):
-            raise ValidationError(field, f"{field} must hold only finite JSON values") from None
-    elif isinstance(value, str):
+    if isinstance(value, str):
         try:
             parsed = json.loads(value, parse_constant=_no_constant)
         except (ValueError, RecursionError):
             raise ValidationError(
                 field, f"{field} must be a JSON object or its JSON text, got {describe(value)}"
             ) from None
-        if not isinstance(parsed, dict):
-            raise ValidationError(
-                field, f"{field} must be a JSON object or its JSON text, got {describe(parsed)}"
-            )
-        text = value
     else:
+        parsed = value
+    if not isinstance(parsed, dict):
         raise ValidationError(
-            field, f"{field} must be a JSON object or its JSON text, got {describe(value)}"
+            field, f"{field} must be a JSON object or its JSON text, got {describe(parsed)}"
         )
+    if strict:
+        parsed = _flat_properties(parsed, field)
+    try:
+        text = json.dumps(parsed, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        raise ValidationError(field, f"{field} must hold only finite JSON values") from None
+    if isinstance(value, str) and not strict:
+        text = value
     if not 1 <= len(text) <= PROPERTIES_MAX:
         raise ValidationError(
             field, f"{field} as JSON text must be 1 to {PROPERTIES_MAX} characters, got {len(text)}"
         )
     return text
+
+
+def _flat_properties(properties: dict[str, Any], field: str) -> dict[str, Any]:
+    if len(properties) > PROPERTIES_KEYS:
+        raise ValidationError(
+            field, f"{field} may have at most {PROPERTIES_KEYS} entries, got {len(properties)}"
+        )
+    flat: dict[str, Any] = {}
+    for key, item in properties.items():
+        check_key(key, field, PROPERTIES_KEY_MAX)
+        where = f"{field}.{key}"
+        if isinstance(item, str):
+            flat[key] = require_str(item, where, max_len=PROPERTIES_VALUE_MAX, min_len=0)
+        elif isinstance(item, bool):
+            flat[key] = item
+        elif isinstance(item, int | float):
+            number = finite_float(item, where)
+            # Integers past a double's exact range are written as the double they equal.
+            flat[key] = item if isinstance(item, int) and abs(item) <= 2**53 else number
+        else:
+            raise ValidationError(
+                where, f"{where} must be a string, number or boolean, got {describe(item)}"
+            )
+    return flat
 
 
 def validate_stream_event(obj: Any, *, fallback_event_id: str | None = None) -> StreamEvent:
@@ -154,7 +190,7 @@ def validate_stream_event(obj: Any, *, fallback_event_id: str | None = None) -> 
         itemId=optional_str(data.get("itemId"), "itemId"),
         sentAt=parse_sent_at(data.get("sentAt"), "sentAt"),
         eventValue=None if event_value is None else finite_float(event_value, "eventValue"),
-        properties=normalise_properties(data.get("properties"), "properties"),
+        properties=normalise_properties(data.get("properties"), "properties", strict=False),
         recommendationId=optional_str(
             data.get("recommendationId"), "recommendationId", max_len=RECOMMENDATION_ID_MAX
         ),

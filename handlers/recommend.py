@@ -2,7 +2,8 @@
 
 Environment: RECOMMENDATIONS_CAMPAIGN_ARN (required), RANKING_CAMPAIGN_ARN (optional; without it
 POST /rankings is 404), SIMILAR_ITEMS_CAMPAIGN_ARN (optional; likewise GET /similar-items),
-FILTER_ARNS (optional JSON object {filter name: filter ARN}), CORS_ALLOW_ORIGIN (optional).
+FILTER_ARNS (optional JSON object {filter name: filter ARN}), FILTER_VALUE_KEYS (optional JSON
+object {filter name: [placeholder keys]}), CORS_ALLOW_ORIGIN (optional).
 
 Campaign and filter ARNs come only from the environment; clients name a filter by its configured
 name and never pass an ARN.
@@ -25,7 +26,9 @@ from handlers.contract import (
     CONTEXT_MAX,
     FILTER_KEY_MAX,
     FILTER_LIST_MAX,
+    FILTER_LIST_VALUE_MAX,
     FILTER_NAME_MAX,
+    FILTER_VALUE_MAX,
     FILTER_VALUES_MAX,
     MAP_VALUE_MAX,
     NUM_RESULTS_DEFAULT,
@@ -143,7 +146,12 @@ def query_filter(request: Request) -> dict[str, Any]:
 
 
 def resolve_filter(name: Any, values: Mapping[str, list[str]] | None) -> dict[str, Any]:
-    """filterArn / filterValues for GetRecommendations from a filter's configured name."""
+    """filterArn / filterValues for GetRecommendations from a filter's configured name.
+
+    With FILTER_VALUE_KEYS (the placeholders of each filter's expression) a request must give a
+    value for each placeholder of its filter and no other key; Personalize refuses a filter
+    with a placeholder left empty, and an unknown key would be silently ignored.
+    """
     if name is None:
         if values:
             raise ValidationError("filterValues", "filterValues needs a filter")
@@ -154,6 +162,23 @@ def resolve_filter(name: Any, values: Mapping[str, list[str]] | None) -> dict[st
     if arn is None:
         known = ", ".join(sorted(filters)) or "none are configured"
         raise ValidationError("filter", f"unknown filter {describe(name)}; allowed: {known}")
+    keys = configured_filter_keys().get(name)
+    if keys is not None:
+        given = set(values or {})
+        unknown = sorted(given - set(keys))
+        missing = sorted(set(keys) - given)
+        if unknown or missing:
+            field = f"filterValues.{(unknown or missing)[0]}"
+            wanted = ", ".join(keys) or "none"
+            raise ValidationError(
+                field,
+                f"filter {name!r} takes filterValues for exactly: {wanted}; "
+                + (
+                    f"unknown: {', '.join(unknown)}"
+                    if unknown
+                    else f"missing: {', '.join(missing)}"
+                ),
+            )
     result: dict[str, Any] = {"filterArn": arn}
     if values:
         result["filterValues"] = quote_filter_values(values)
@@ -161,7 +186,11 @@ def resolve_filter(name: Any, values: Mapping[str, list[str]] | None) -> dict[st
 
 
 def quote_filter_values(values: Mapping[str, list[str]]) -> dict[str, str]:
-    """Personalize wants each value in double quotes, several joined by commas: "a","b"."""
+    """Personalize wants each value in double quotes, several joined by commas: "a","b".
+
+    One value is at most FILTER_VALUE_MAX characters, a list at most FILTER_LIST_MAX values of
+    FILTER_LIST_VALUE_MAX, so the quoted text always fits Personalize's 1000 characters.
+    """
     if len(values) > FILTER_VALUES_MAX:
         raise ValidationError(
             "filterValues",
@@ -171,19 +200,18 @@ def quote_filter_values(values: Mapping[str, list[str]]) -> dict[str, str]:
     for key, items in values.items():
         check_key(key, "filterValues", FILTER_KEY_MAX)
         field = f"filterValues.{key}"
+        if len(items) > FILTER_LIST_MAX:
+            raise ValidationError(
+                field, f"{field} may have at most {FILTER_LIST_MAX} values, got {len(items)}"
+            )
+        limit = FILTER_VALUE_MAX if len(items) == 1 else FILTER_LIST_VALUE_MAX
         parts = []
         for item in items:
-            text = require_str(item, field, max_len=MAP_VALUE_MAX)
+            text = require_str(item, field, max_len=limit)
             if '"' in text:
                 raise ValidationError(field, f"{field} values must not contain double quotes")
             parts.append(f'"{text}"')
-        joined = ",".join(parts)
-        if len(joined) > MAP_VALUE_MAX:
-            raise ValidationError(
-                field,
-                f"{field} is too long once quoted ({len(joined)} > {MAP_VALUE_MAX} characters)",
-            )
-        quoted[key] = joined
+        quoted[key] = ",".join(parts)
     return quoted
 
 
@@ -198,10 +226,10 @@ def _body_filter_values(value: Any) -> dict[str, list[str]]:
         field = f"filterValues.{key}"
         if isinstance(item, list):
             result[key] = string_list(
-                item, field, min_items=1, max_items=FILTER_LIST_MAX, max_len=MAP_VALUE_MAX
+                item, field, min_items=1, max_items=FILTER_LIST_MAX, max_len=FILTER_LIST_VALUE_MAX
             )
         else:
-            result[key] = [require_str(item, field, max_len=MAP_VALUE_MAX)]
+            result[key] = [require_str(item, field, max_len=FILTER_VALUE_MAX)]
     return result
 
 
@@ -218,6 +246,26 @@ def _parse_filters(raw: str) -> dict[str, str]:
             500, "NotConfigured", "FILTER_ARNS must be a JSON object of filter name to ARN"
         )
     return parsed
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_filter_keys(raw: str) -> dict[str, list[str]]:
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or not all(
+        isinstance(v, list) and all(isinstance(k, str) for k in v) for v in parsed.values()
+    ):
+        raise HttpError(
+            500, "NotConfigured", "FILTER_VALUE_KEYS must be a JSON object of filter name to keys"
+        )
+    return parsed
+
+
+def configured_filter_keys() -> dict[str, list[str]]:
+    raw = os.environ.get("FILTER_VALUE_KEYS", "").strip()
+    return _parse_filter_keys(raw) if raw else {}
 
 
 def configured_filters() -> dict[str, str]:

@@ -44,7 +44,7 @@ def test_users(deployed: Deployment):
     assert body["results"] == [{"index": 0, "id": "new-user", "status": "accepted"}]
 
 
-def test_a_bad_record_never_blocks_its_neighbours(deployed: Deployment):
+def test_invalid_records_refuse_the_request_and_each_is_named(deployed: Deployment):
     records = [
         item(1),
         item(2, YEAR="nineteen"),
@@ -55,19 +55,13 @@ def test_a_bad_record_never_blocks_its_neighbours(deployed: Deployment):
         item(7, YEAR=2**31),
         item(8, CREATION_TIMESTAMP=True),
     ]
+    before = put_items_calls(deployed)
     status, body, _ = post("/items", {"items": records})
-    assert status == 207, body
-    by_index = {r["index"]: r for r in body["results"]}
-    assert [by_index[i]["status"] for i in range(8)] == [
-        "accepted",
-        "rejected",
-        "accepted",
-        "rejected",
-        "rejected",
-        "rejected",
-        "rejected",
-        "rejected",
-    ]
+    assert status == 400, body
+    assert body["error"]["code"] == "InvalidRecords"
+    by_index = {r["index"]: r for r in body["error"]["results"]}
+    assert sorted(by_index) == [1, 3, 4, 5, 6, 7]  # only the invalid ones
+    assert {r["status"] for r in by_index.values()} == {"rejected"}
     assert by_index[1]["error"]["field"] == "items[1].YEAR"
     assert "must be int" in by_index[1]["error"]["message"]
     assert by_index[3]["error"]["field"] == "items[3].ITEM_ID"
@@ -76,8 +70,7 @@ def test_a_bad_record_never_blocks_its_neighbours(deployed: Deployment):
     assert by_index[5]["error"]["field"] == "items[5]"
     assert by_index[6]["error"]["field"] == "items[6].YEAR"
     assert by_index[7]["error"]["field"] == "items[7].CREATION_TIMESTAMP"
-    assert body["accepted"] == 2
-    assert body["rejected"] == 6
+    assert put_items_calls(deployed) == before  # the valid ones were not written either
 
 
 def test_all_records_rejected_is_400_with_results(deployed: Deployment):

@@ -222,10 +222,11 @@ def nested(depth: int) -> Any:
     return value
 
 
-def test_nesting_within_the_limit_is_accepted(streams: Streams) -> None:
-    # body, events, the event, then properties: MAX_DEPTH - 3 objects deep from properties on.
+def test_nesting_within_the_limit_reaches_field_validation(streams: Streams) -> None:
+    # body, events, the event, then properties: MAX_DEPTH - 3 objects deep from properties on
+    # passes the body check, and is then refused by the properties rule (a flat map) by name.
     status, body, _ = post_events(json.dumps(events_body(properties=nested(MAX_DEPTH - 3))))
-    assert status == 202, body
+    assert_refused(status, body, "events[0].properties.a")
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH - 2, 500, 100_000])
@@ -251,7 +252,6 @@ def test_deep_nesting_is_400(streams: Streams, depth: int) -> None:
         "2098-12-31T23:59:59.999999999-23:59",
         "2024-02-29T12:00:00Z",
         "2026-01-15t10:00:00z",
-        "2026-01-15T10:00:00",
     ],
 )
 def test_boundary_dates_inside_the_range_are_accepted(streams: Streams, sent_at: Any) -> None:
@@ -274,6 +274,7 @@ def test_boundary_dates_inside_the_range_are_accepted(streams: Streams, sent_at:
         "2026-01-15T10:00Z",
         "\u0662\u0660\u0662\u0666-01-15T10:00:00Z",
         "2026-01-15T24:00:00Z",
+        "2026-01-15T10:00:00",  # no offset: ambiguous
     ],
 )
 def test_boundary_dates_outside_the_contract_are_400(streams: Streams, sent_at: Any) -> None:
@@ -293,3 +294,75 @@ def test_catalog_errors_keep_the_error_shape(deployed: Deployment) -> None:
     # `failed` in an error is always the array POST /events reports, never a catalog count.
     assert set(error) == {"code", "message", "field", "requestId", "results"}
     assert [r["status"] for r in error["results"]] == ["rejected"]
+
+
+# ---- filters take exactly their placeholders ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "fragment"),
+    [
+        ({"filter": "by-genre"}, "filterValues.GENRE", "missing: GENRE"),
+        (
+            {"filter": "by-genre", "filterValues[GENRE]": "Comedy", "filterValues[OTHER]": "x"},
+            "filterValues.OTHER",
+            "unknown: OTHER",
+        ),
+        ({"filterValues[GENRE]": "Comedy"}, "filterValues", "needs a filter"),
+    ],
+)
+def test_a_filter_takes_exactly_its_placeholders(
+    deployed: Deployment, monkeypatch: pytest.MonkeyPatch, query: dict, field: str, fragment: str
+) -> None:
+    monkeypatch.setenv("FILTER_VALUE_KEYS", json.dumps({"by-genre": ["GENRE"]}))
+    event = api_event("GET", "/recommendations", query={"userId": "u00001", **query})
+    status, body, _ = call(recommend.handler, event)
+    assert_refused(status, body, field)
+    assert fragment in body["error"]["message"]
+
+
+def test_a_filter_with_its_placeholders_is_served(
+    deployed: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FILTER_VALUE_KEYS", json.dumps({"by-genre": ["GENRE"]}))
+    query = {"userId": "u00001", "filter": "by-genre", "filterValues[GENRE]": ["Comedy", "Drama"]}
+    status, body, _ = call(recommend.handler, api_event("GET", "/recommendations", query=query))
+    assert status == 200, body
+
+
+@pytest.mark.parametrize("count", [11])
+def test_filter_value_lists_are_bounded(deployed: Deployment, count: int) -> None:
+    body = {
+        "userId": "u00001",
+        "itemIds": ["m00001"],
+        "filter": "by-genre",
+        "filterValues": {"GENRE": ["x"] * count},
+    }
+    status, result, _ = call(recommend.handler, api_event("POST", "/rankings", body=body))
+    assert_refused(status, result, "filterValues.GENRE")
+
+
+def test_integral_floats_are_integers_for_catalog_fields(deployed: Deployment) -> None:
+    # JSON has one number type: 1999.0 is the integer 1999 (and JSON Schema agrees).
+    record = {"ITEM_ID": "m1", "GENRES": "Comedy", "YEAR": 1999.0, "CREATION_TIMESTAMP": 1.0}
+    status, body, _ = call(catalog.handler, api_event("POST", "/items", body={"items": [record]}))
+    assert status == 200, body
+    bad = {**record, "YEAR": 1999.5}
+    status, body, _ = call(catalog.handler, api_event("POST", "/items", body={"items": [bad]}))
+    assert status == 400, body
+
+
+def test_event_properties_are_a_flat_map_of_scalars(streams: Streams) -> None:
+    good = {"device": "tv", "rating": 4.5, "count": 10**30, "promo": True}
+    status, body, _ = post_events(json.dumps(events_body(properties=good)))
+    assert status == 202, body
+    stored = json.loads(json.loads(streams.read_all()[0]["Data"])["properties"])
+    assert stored == {"device": "tv", "rating": 4.5, "count": 1e30, "promo": True}
+    for bad, field in [
+        ({"a": [1]}, "events[0].properties.a"),
+        ({"a": None}, "events[0].properties.a"),
+        ({"bad-key": 1}, "events[0].properties"),
+        ({f"k{i}": 1 for i in range(9)}, "events[0].properties"),
+    ]:
+        status, body, _ = post_events(json.dumps(events_body(properties=bad)))
+        assert_refused(status, body, field)

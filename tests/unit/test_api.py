@@ -632,3 +632,11 @@ def test_the_stack_exports_its_openapi_document(run: StackRun) -> None:
     expected = {(m.upper(), p) for p, item in document["paths"].items() for m in item}
     assert expected == {(m, f"/{p}") for m, p, _ in ROUTES[run.stack]}
     assert document["servers"][0]["url"] == run.one(STAGE).state["invokeUrl"]
+
+
+def test_recommend_knows_each_filters_placeholders(run: StackRun) -> None:
+    variables = function(run, "recommend").inputs["environment"]["variables"]
+    keys = json.loads(variables["FILTER_VALUE_KEYS"])
+    assert set(keys) == set(json.loads(variables["FILTER_ARNS"]))
+    expected = {"dev": {"unwatched": []}, "prod": {"unwatched": [], "genre": ["GENRE"]}}
+    assert keys == expected[run.stack]
