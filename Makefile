@@ -5,7 +5,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest rehearse bench emulator lock clean openapi
+.PHONY: test lint typecheck pytest rehearse bench emulator lock clean openapi soak soak-api
 
 test: lint typecheck pytest
 
@@ -55,3 +55,12 @@ clean:
 # Regenerate docs/openapi.yaml from the contract declared in handlers/contract.py.
 openapi: $(STAMP)
 	$(BIN)/python -m handlers.contract > docs/openapi.yaml
+
+# Long runs beside `make test`. `soak-api`: the HTTP API contract fuzzer (Schemathesis, all
+# checks, tests/handlers/test_contract.py) with many examples per operation; `make test` runs the
+# same with API_FUZZ_EXAMPLES=20. Replay a run with API_FUZZ_SEED=<seed it printed>.
+API_FUZZ_EXAMPLES ?= 1000
+soak-api: $(STAMP)
+	API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/handlers/test_contract.py -q -p no:logging
+
+soak: soak-api
