@@ -370,8 +370,11 @@ GATEWAY_DEFAULT_CODE = "$context.error.responseType"
 
 
 def gateway_template(code: str) -> str:
-    """The application/json body template of a gateway response (Velocity, API Gateway fills
-    in the ``$context`` variables)."""
+    """The application/json body template of a gateway response. Gateway response templates are
+    not VTL, only simple ``$context`` variable substitution; ``$context.error.messageString`` is
+    substituted already quoted:
+    https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-gateway-responses.responseTemplates.html
+    """
     return (
         '{"error":{"code":"' + code + '","message":$context.error.messageString,'
         '"requestId":"$context.requestId"}}'
