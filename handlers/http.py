@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
 from handlers.contract import MAX_DEPTH, OPERATIONS, Operation, Param
 from handlers.upstream import UpstreamError, classify
 from handlers.validation import ValidationError, describe, has_surrogates
@@ -219,26 +221,32 @@ def ok(body: Any, status: int = 200) -> JsonResponse:
 
 
 def parse_event(event: Any, request_id: str) -> Request:
+    """The request in a REST API proxy event (payload format 1.0), read through Powertools'
+    event source data class rather than by hand."""
     if not isinstance(event, dict):
         raise HttpError(400, "InvalidRequest", "the request event is not an object")
-    method = event.get("httpMethod")
+    proxy = APIGatewayProxyEvent(event)
+    method = proxy.get("httpMethod")
     if not isinstance(method, str) or not method:
         raise HttpError(400, "InvalidRequest", "the request has no HTTP method")
     # `resource` is the route template API Gateway matched; `path` may carry a base path.
-    path = _normalise_path(event.get("resource")) or _normalise_path(event.get("path")) or "/"
+    path = _normalise_path(proxy.get("resource")) or _normalise_path(proxy.get("path")) or "/"
+    # Header names are case-insensitive; read them lower-cased (the data class's own view
+    # assumes every value is a string, which a hand-made event may break).
+    raw_headers = proxy.get("headers")
     headers = {
         k.lower(): v
-        for k, v in (_as_dict(event.get("headers"))).items()
+        for k, v in (raw_headers if isinstance(raw_headers, dict) else {}).items()
         if isinstance(k, str) and isinstance(v, str)
     }
-    body = event.get("body")
+    body = proxy.body
     return Request(
         method=method.upper(),
         path=path,
-        query=_query(event),
+        query=_query(proxy),
         headers=headers,
         body=body if isinstance(body, str) else None,
-        is_base64=event.get("isBase64Encoded") is True,
+        is_base64=proxy.get("isBase64Encoded") is True,
         request_id=request_id,
     )
 
@@ -295,23 +303,19 @@ def _deep_key(name: str, prefix: str) -> str | None:
     return None
 
 
-def _query(event: dict[str, Any]) -> dict[str, list[str]]:
-    multi = _as_dict(event.get("multiValueQueryStringParameters"))
-    single = _as_dict(event.get("queryStringParameters"))
+def _query(proxy: APIGatewayProxyEvent) -> dict[str, list[str]]:
+    """Every value of every query parameter: the multi-value view API Gateway gives, else the
+    single-value one. (Not ``resolved_query_string_parameters``: without the multi-value view
+    it splits values on commas, and a comma is a valid character in an id.)"""
     result: dict[str, list[str]] = {}
-    for name, values in multi.items():
-        if isinstance(name, str) and isinstance(values, list):
-            kept = [v for v in values if isinstance(v, str)]
-            if kept:
-                result[name] = kept
-    for name, value in single.items():
+    for name, values in proxy.multi_value_query_string_parameters.items():
+        kept = [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+        if isinstance(name, str) and kept:
+            result[name] = kept
+    for name, value in proxy.query_string_parameters.items():
         if isinstance(name, str) and isinstance(value, str) and name not in result:
             result[name] = [value]
     return result
-
-
-def _as_dict(value: Any) -> dict[Any, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _normalise_path(value: Any) -> str | None:
@@ -321,10 +325,10 @@ def _normalise_path(value: Any) -> str | None:
 
 
 def _request_id(event: Any, context: Any) -> str:
-    if isinstance(event, dict):
-        ctx = event.get("requestContext")
-        if isinstance(ctx, dict) and isinstance(ctx.get("requestId"), str):
-            return str(ctx["requestId"])
+    if isinstance(event, dict) and isinstance(event.get("requestContext"), dict):
+        request_id = APIGatewayProxyEvent(event).request_context.request_id
+        if isinstance(request_id, str):
+            return request_id
     lambda_id = getattr(context, "aws_request_id", None)
     return lambda_id if isinstance(lambda_id, str) else "unknown"
 

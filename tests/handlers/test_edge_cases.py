@@ -325,7 +325,11 @@ def test_a_filter_with_its_placeholders_is_served(
     deployed: Deployment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FILTER_VALUE_KEYS", json.dumps({"by-genre": ["GENRE"]}))
-    query = {"userId": "u00001", "filter": "by-genre", "filterValues[GENRE]": ["Comedy", "Drama"]}
+    query: dict[str, str | list[str]] = {
+        "userId": "u00001",
+        "filter": "by-genre",
+        "filterValues[GENRE]": ["Comedy", "Drama"],
+    }
     status, body, _ = call(recommend.handler, api_event("GET", "/recommendations", query=query))
     assert status == 200, body
 
@@ -366,3 +370,11 @@ def test_event_properties_are_a_flat_map_of_scalars(streams: Streams) -> None:
     ]:
         status, body, _ = post_events(json.dumps(events_body(properties=bad)))
         assert_refused(status, body, field)
+
+
+def test_a_comma_in_a_query_value_is_part_of_the_value() -> None:
+    from handlers.http import parse_event  # noqa: PLC0415
+
+    event = api_event("GET", "/recommendations", query={"userId": "a,b"})
+    event["multiValueQueryStringParameters"] = None  # only the single-value view
+    assert parse_event(event, "r").query == {"userId": ["a,b"]}
