@@ -307,7 +307,7 @@ def run_resolver(spec: Spec, warm: int) -> dict[str, float]:
     }
     app.get(spec.path)(serve)
 
-    response = app.resolve(api_event(spec), Context())
+    response = app.resolve(api_event(spec), Context())  # type: ignore[arg-type]
     served = time.perf_counter()
     if response["statusCode"] >= 300:
         raise RuntimeError(f"resolver answered {response['statusCode']}: {response['body']}")
