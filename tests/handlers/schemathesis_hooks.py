@@ -2,8 +2,10 @@
 
 OpenAPI cannot make one query parameter depend on another's value, so "filterValues needs
 filter, with exactly the keys of that filter's placeholders" is stated in the parameters'
-descriptions (and as ``dependentRequired`` in the POST /rankings body). These hooks keep the
-generated *positive* cases to it; negative cases are left as generated and must be refused.
+descriptions (and as ``dependentRequired`` in the POST /rankings body); nor can it say that the
+events of one request have distinct `eventId`s (stated in the field's description). These hooks
+keep the generated *positive* cases to those rules; negative cases are left as generated and
+must be refused.
 ``API_FUZZ_FILTERS`` holds the deployment's filters: ``{name: [placeholder keys]}``.
 """
 
@@ -47,6 +49,10 @@ def filter_case(context: Any, case: Any) -> bool:
     if not _follows_the_filter_rule(query.get(FILTER.name), _query_keys(query)):
         return False
     body = case.body
+    if isinstance(body, dict) and isinstance(body.get("events"), list):  # POST /events
+        ids = [e["eventId"] for e in body["events"] if isinstance(e, dict) and "eventId" in e]
+        if len(ids) != len(set(map(str, ids))):
+            return False
     if isinstance(body, dict) and "itemIds" in body:  # POST /rankings
         return _follows_the_filter_rule(body.get(FILTER.name), _keys(body.get(FILTER_VALUES.name)))
     return True
