@@ -704,18 +704,32 @@ def _operation_doc(op: Operation) -> Schema:
             "description": text,
             "content": {"application/json": {"schema": _ref(schema)}},
         }
-    for status, text in ERRORS.items():
+    for status in ERRORS:
         if status == "415" and op.body is None:
             continue
-        response: Schema = {
-            "description": text,
-            "content": {"application/json": {"schema": _ref(op.error_schema)}},
-        }
-        if status in RETRY_AFTER:
-            response["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}}
-        responses[status] = response
+        responses[status] = {"$ref": f"#/components/responses/{_error_response(status, op)}"}
     doc["responses"] = responses
     return doc
+
+
+def _error_response(status: str, op: Operation) -> str:
+    return f"{op.error_schema}{status}"
+
+
+def _error_responses(operations: Sequence[Operation]) -> Schema:
+    """The shared error responses the operations refer to, one per status and error shape."""
+    found: Schema = {}
+    for op in operations:
+        for status, text in ERRORS.items():
+            response: Schema = {
+                "description": text,
+                "content": {"application/json": {"schema": _ref(op.error_schema)}},
+            }
+            if status in RETRY_AFTER:
+                retry = {"schema": {"type": "integer", "minimum": 0}}
+                response["headers"] = {"Retry-After": retry}
+            found[_error_response(status, op)] = response
+    return dict(sorted(found.items()))
 
 
 def _param_doc(param: Param) -> Schema:
@@ -778,7 +792,7 @@ def document(
     if security:
         doc["security"] = [{name: []} for name in security]
     doc["paths"] = paths
-    components: Schema = {"schemas": schemas}
+    components: Schema = {"schemas": schemas, "responses": _error_responses(operations)}
     if security:
         components = {"securitySchemes": security, **components}
     doc["components"] = components
@@ -832,7 +846,16 @@ def render_yaml(doc: Schema) -> str:
         "# Generated from handlers/contract.py by `make openapi`; do not edit by hand.\n"
         "# Each stack exports its own document (its routes, filters and datasets) as `openapi`.\n"
     )
-    return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value else None  # multi-line prose as a literal block
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return header + yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 if __name__ == "__main__":
