@@ -373,7 +373,7 @@ def test_event_properties_are_a_flat_map_of_scalars(streams: Streams) -> None:
 
 
 def test_a_comma_in_a_query_value_is_part_of_the_value() -> None:
-    from handlers.http import parse_event  # noqa: PLC0415
+    from handlers.http import parse_event
 
     event = api_event("GET", "/recommendations", query={"userId": "a,b"})
     event["multiValueQueryStringParameters"] = None  # only the single-value view
