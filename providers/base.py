@@ -40,6 +40,8 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
+from .tags import tags_problems
+
 T = TypeVar("T")
 
 PROVIDER_KEY = "__provider"
@@ -548,19 +550,8 @@ class PersonalizeProvider(ResourceProvider):
             return []
         if not isinstance(tags, dict):
             return [CheckFailure("tags", f"{self.kind}: tags must be a map of strings")]
-        failures = []
-        for key, value in tags.items():
-            if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.startswith("aws:"):
-                failures.append(
-                    CheckFailure(
-                        "tags", f"{self.kind}: tag key {key!r} must be 1-128 chars, not 'aws:...'"
-                    )
-                )
-            if not is_unknown(value) and (not isinstance(value, str) or len(value) > 256):
-                failures.append(
-                    CheckFailure("tags", f"{self.kind}: tag {key!r} value must be a string <= 256")
-                )
-        return failures
+        known = {k: v for k, v in tags.items() if not is_unknown(v)}
+        return [CheckFailure("tags", f"{self.kind}: {problem}") for problem in tags_problems(known)]
 
     def _outputs(
         self, client: Any, arn: str, props: dict[str, Any], described: dict[str, Any]
