@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from providers.tags import tag_key_problem, tag_value_problem
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Personalize's own name rule; our prefix must leave room for the longest suffix we append.
@@ -62,7 +64,6 @@ ARCHIVE_COMPRESSION = ("GZIP", "UNCOMPRESSED", "Snappy", "ZIP", "HADOOP_SNAPPY")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SNS_ARN_PATTERN = re.compile(r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:[A-Za-z0-9_\-]{1,256}$")
-TAG_KEY_PATTERN = re.compile(r"^[\w .:/=+\-@]{1,128}$")
 
 
 class ConfigError(ValueError):
@@ -497,10 +498,12 @@ def _read_tags(section: _Section) -> dict[str, str]:
     tags: dict[str, str] = {}
     for key in section.raw:
         value = section.string(key, "", allowed="must be a string tag value")
-        if not TAG_KEY_PATTERN.match(key) or key.lower().startswith("aws:"):
-            section.fail(
-                section.key(key), key, "tag key must be 1-128 characters, not starting aws:"
-            )
+        # Personalize's tag rules (one place: providers/tags.py); every resource gets these tags.
+        key_problem, value_problem = tag_key_problem(key), tag_value_problem(value)
+        if key_problem:
+            section.fail(section.key(key), key, f"tag key {key_problem}")
+        elif value_problem:
+            section.fail(section.key(key), value, f"tag value {value_problem}")
         else:
             tags[key] = value
     return tags

@@ -283,7 +283,11 @@ def test_structured_values_arrive_as_json_text() -> None:
         ({"logRetentionDays": 10}, "logRetentionDays must be one of 1, 3, 5, 7, 14, 30"),
         (
             {"tags": {"aws:owner": "me"}},
-            'tags.aws:owner tag key must be 1-128 characters, not starting aws:, got "aws:owner"',
+            "tags.aws:owner tag key starts with 'aws:', which AWS reserves",
+        ),
+        (
+            {"tags": {"owners": "ana,bo"}},
+            "tags.owners tag value contains ','",
         ),
         ({"api": "apiKey"}, 'api must be an object (a YAML mapping), got "apiKey"'),
         ({"modles": []}, "modles is not a known key"),
