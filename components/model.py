@@ -14,6 +14,14 @@ import pulumi
 from components.config import EXPLORATION_RECIPES, ModelConfig, Route, StackConfig
 from components.datasets import Datasets
 from providers import Campaign, Filter, Solution, SolutionVersion
+from providers.solution import settings_id
+
+# The recipe type (DescribeRecipe's recipeType) each API route serves.
+ROUTE_RECIPE_TYPES: dict[Route, str] = {
+    "recommendations": "USER_PERSONALIZATION",
+    "rankings": "PERSONALIZED_RANKING",
+    "similar-items": "RELATED_ITEMS",
+}
 
 
 def arn_of(
@@ -44,6 +52,26 @@ def campaign_config(model: ModelConfig) -> dict[str, Any]:
     return config
 
 
+def solution_name(config: StackConfig, model: ModelConfig) -> str:
+    """The solution's physical name: the model's name and the id of its training settings.
+
+    A change of the recipe, `training.hpo`, `training.eventType` or `training.solutionConfig`
+    needs a new solution; with a new name Pulumi creates it, trains it and switches the campaign
+    to it before deleting the old one (which the campaign serves until then).
+    """
+    return config.name(model.name, settings_id(solution_settings(model)))
+
+
+def solution_settings(model: ModelConfig) -> dict[str, Any]:
+    """The Solution inputs that need a new solution when they change."""
+    return {
+        "recipe_arn": model.recipe_arn,
+        "perform_hpo": model.training.hpo,
+        "event_type": model.training.event_type,
+        "solution_config": dict(model.training.solution_config) or None,
+    }
+
+
 class ModelDeployment(pulumi.ComponentResource):
     """One model: solution -> solution version -> campaign."""
 
@@ -69,16 +97,13 @@ class ModelDeployment(pulumi.ComponentResource):
 
         self.solution = Solution(
             f"{name}-solution",
-            name=self.name,
+            name=solution_name(config, model),
             dataset_group_arn=datasets.dataset_group.arn,
-            recipe_arn=model.recipe_arn,
             perform_auto_training=model.training.auto_training,
             auto_training_schedule=(
                 model.training.auto_training_schedule if model.training.auto_training else None
             ),
-            perform_hpo=model.training.hpo,
-            event_type=model.training.event_type,
-            solution_config=dict(model.training.solution_config) or None,
+            **solution_settings(model),
             region=region,
             tags=tags,
             # A solution needs its datasets to exist, not their data: it comes up during import.
@@ -110,6 +135,9 @@ class ModelDeployment(pulumi.ComponentResource):
             solution_version_arn=serving,
             min_provisioned_tps=model.campaign.min_provisioned_tps,
             campaign_config=campaign_config(model) or None,
+            # Another kind of model for the route replaces the campaign; a retrained or
+            # re-configured model of the same kind is switched in place (UpdateCampaign).
+            recipe_type=ROUTE_RECIPE_TYPES[model.route],
             region=region,
             tags=tags,
             opts=child,
