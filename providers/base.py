@@ -18,11 +18,11 @@ Waiting is tuned by environment variables read in the provider process (see ``Po
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -40,6 +40,13 @@ from pulumi.dynamic import (
 )
 from pulumi.output import Unknown
 
+from .credentials import (
+    AwsSettings,
+    CredentialsConfigError,
+    credentials_failure,
+    is_credentials_failure,
+    session_for,
+)
 from .tags import tags_problems
 
 T = TypeVar("T")
@@ -171,21 +178,18 @@ class Waiter:
 # --------------------------------------------------------------------------------------------
 
 
-_thread_sessions = threading.local()
-
-
-def personalize_client(region: str) -> Any:
+def personalize_client(region: str, settings: AwsSettings | None = None) -> Any:
     """A Personalize control-plane client for one call of a provider method.
 
-    Built per call, since clients cannot be pickled, from a session kept per thread: sessions are
-    not thread-safe (the host serves several RPCs at once), and a new session per call would
-    load the service model again each time (~55 ms against ~2 ms). The read timeout bounds one
-    HTTP request (not the wait), so a dead connection fails fast and is retried; standard-mode
-    retries cover throttling and 5xx with backoff.
+    Built per call, since clients cannot be pickled, from a session kept per thread and per
+    credentials settings (``providers.credentials.session_for``): sessions are not thread-safe
+    (the host serves several RPCs at once), and a new session per call would load the service
+    model again each time (~55 ms against ~2 ms). The read timeout bounds one HTTP request (not
+    the wait), so a dead connection fails fast and is retried; standard-mode retries cover
+    throttling and 5xx with backoff.
     """
     # Imported here: the provider host imports this module to unpickle providers, and the
     # program process never needs boto3 at all.
-    import boto3  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
     from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
 
     attempts = int(_env_float(ENV_MAX_ATTEMPTS, 10))
@@ -196,10 +200,29 @@ def personalize_client(region: str) -> Any:
         retries={"mode": "standard", "max_attempts": max(attempts, 1)},
         user_agent_extra="pulumi-personalize-provider",
     )
-    session = getattr(_thread_sessions, "session", None)
-    if session is None:
-        session = _thread_sessions.session = boto3.session.Session()
-    return session.client("personalize", config=config)
+    return session_for(settings or AwsSettings()).client("personalize", config=config)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def credentials_guarded(method: F) -> F:
+    """Turn credentials that ran out during a provider method into a message that says what
+    goes on in Personalize and what the next `pulumi up` does (the provider's ``resumes``)."""
+
+    @functools.wraps(method)
+    def guarded(self: PersonalizeProvider, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            cause = exc if is_credentials_failure(exc) else exc.__cause__
+            if cause is None or not is_credentials_failure(cause):
+                raise
+            raise PersonalizeProviderError(
+                credentials_failure(cause, f"{self.kind} ({method.__name__})", self.resumes)
+            ) from exc
+
+    return guarded  # type: ignore[return-value]
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -375,15 +398,31 @@ class PersonalizeProvider(ResourceProvider):
     delete_first: ClassVar[bool | None] = None
     has_delete: ClassVar[bool] = True
 
+    # What the next `pulumi up` does when credentials run out while this kind is being created.
+    resumes: ClassVar[str] = (
+        "Personalize goes on creating it, and the next `pulumi up` finds it by its name and "
+        "waits for it instead of creating another."
+    )
+
     def __init__(self) -> None:
         super().__init__()
         self._default_region: str | None = None
+        # Set in the provider process by configure(); never pickled with a value.
+        self._aws: AwsSettings | None = None
 
     # ---- engine entry points -------------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
-        region = req.config.get("aws:region")
-        self._default_region = region if isinstance(region, str) and region else None
+        """Take the stack's `aws:` settings, as the stack's AWS provider does."""
+        try:
+            self._aws = AwsSettings.from_config(req.config.get)
+        except CredentialsConfigError as exc:
+            raise PersonalizeProviderError(f"stack config: {exc}") from None
+        self._default_region = self._aws.region
+
+    def client(self, region: str) -> Any:
+        """A Personalize client in the stack's account, with the stack's AWS credentials."""
+        return personalize_client(region, getattr(self, "_aws", None))
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
@@ -431,14 +470,15 @@ class PersonalizeProvider(ResourceProvider):
             changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=dbr
         )
 
+    @credentials_guarded
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = personalize_client(props["region"])
+        client = self.client(props["region"])
         arn = self._create_or_adopt(client, props)
         described = self._wait_active(client, arn, props)
         return CreateResult(arn, self._outputs(client, arn, props, described))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = personalize_client(props["region"])
+        client = self.client(props["region"])
         try:
             described = self._describe(client, id_)
         except Exception as exc:
@@ -452,8 +492,9 @@ class PersonalizeProvider(ResourceProvider):
         outs.update(self._outputs(client, id_, outs, described))
         return ReadResult(id_, outs)
 
+    @credentials_guarded
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = personalize_client(news["region"])
+        client = self.client(news["region"])
         if self.tagged and self._differs("tags", olds.get("tags"), news.get("tags")):
             self._update_tags(client, id_, olds.get("tags") or {}, news.get("tags") or {})
         changed = [
@@ -464,10 +505,11 @@ class PersonalizeProvider(ResourceProvider):
         described = self._wait_active(client, id_, news)
         return UpdateResult(self._outputs(client, id_, news, described))
 
+    @credentials_guarded
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if not self.has_delete:
             return
-        client = personalize_client(props["region"])
+        client = self.client(props["region"])
         self._delete_and_wait(client, id_, props)
 
     # ---- hooks for subclasses ------------------------------------------------------------

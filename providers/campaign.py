@@ -17,12 +17,12 @@ from .base import (
     PersonalizeProviderError,
     Waiter,
     api_tags,
+    credentials_guarded,
     error_code,
     error_message,
     find_by_name,
     is_unknown,
     normalize_config,
-    personalize_client,
     subset_differences,
 )
 
@@ -52,6 +52,11 @@ class CampaignProvider(PersonalizeProvider):
     required: ClassVar[tuple[str, ...]] = ("name", "solution_version_arn")
     defaults: ClassVar[dict[str, Any]] = {"min_provisioned_tps": 1}
     updatable: ClassVar[tuple[str, ...]] = ("tags", *SERVING_KEYS)
+    resumes: ClassVar[str] = (
+        "Personalize goes on creating or updating the campaign (an updated campaign serves the "
+        "version it had until the update is ACTIVE), and the next `pulumi up` finds it by its "
+        "name and waits for it."
+    )
 
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         failures = []
@@ -170,8 +175,9 @@ class CampaignProvider(PersonalizeProvider):
             or props.get("solution_version_arn")
         }
 
+    @credentials_guarded
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = personalize_client(news["region"])
+        client = self.client(news["region"])
         if self._differs("tags", olds.get("tags"), news.get("tags")):
             self._update_tags(client, id_, olds.get("tags") or {}, news.get("tags") or {})
         if any(self._differs(k, olds.get(k), news.get(k)) for k in SERVING_KEYS):

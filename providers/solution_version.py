@@ -16,12 +16,12 @@ from .base import (
     PersonalizeProvider,
     PersonalizeProviderError,
     arn_problem,
+    credentials_guarded,
     error_code,
     is_not_found,
     is_unknown,
     name_problem,
     paginate,
-    personalize_client,
 )
 from .solution import wait_versions_settled
 from .tags import tag_value
@@ -67,6 +67,10 @@ class SolutionVersionProvider(PersonalizeProvider):
     updatable: ClassVar[tuple[str, ...]] = ("quality_gate",)
     # Create the new version first so the campaign switches to it in place.
     delete_first: ClassVar[bool | None] = False
+    resumes: ClassVar[str] = (
+        "the training goes on, and the next `pulumi up` adopts it by its "
+        f"{TRAINING_INPUTS_TAG} tag (running or finished) instead of training again."
+    )
 
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         failures = []
@@ -234,15 +238,17 @@ class SolutionVersionProvider(PersonalizeProvider):
         self._check_gate(result.outs or {}, props)
         return result
 
+    @credentials_guarded
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = personalize_client(news["region"])
+        client = self.client(news["region"])
         outs = self._outputs(client, id_, news, self._describe(client, id_))
         self._check_gate(outs, news)
         return UpdateResult(outs)
 
+    @credentials_guarded
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Stop a training still running; a finished version is deleted with its solution."""
-        client = personalize_client(props["region"])
+        client = self.client(props["region"])
         try:
             status = self._describe(client, id_).get("status")
         except Exception as exc:
