@@ -204,6 +204,10 @@ def personalize_client(region: str, settings: AwsSettings | None = None) -> Any:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+RESUMES_DELETE = (
+    "Personalize goes on deleting what it was asked to delete; run the command again to finish "
+    "(a resource already gone counts as deleted)."
+)
 
 
 def credentials_guarded(method: F) -> F:
@@ -218,8 +222,13 @@ def credentials_guarded(method: F) -> F:
             cause = exc if is_credentials_failure(exc) else exc.__cause__
             if cause is None or not is_credentials_failure(cause):
                 raise
+            resumes = {
+                "create": self.resumes,
+                "update": self.resumes_update,
+                "delete": RESUMES_DELETE,
+            }.get(method.__name__, self.resumes)
             raise PersonalizeProviderError(
-                credentials_failure(cause, f"{self.kind} ({method.__name__})", self.resumes)
+                credentials_failure(cause, f"{self.kind} ({method.__name__})", resumes)
             ) from exc
 
     return guarded  # type: ignore[return-value]
@@ -398,10 +407,15 @@ class PersonalizeProvider(ResourceProvider):
     delete_first: ClassVar[bool | None] = None
     has_delete: ClassVar[bool] = True
 
-    # What the next `pulumi up` does when credentials run out while this kind is being created.
+    # What goes on, and what the next `pulumi up` does, when credentials run out during a create
+    # or an update of this kind.
     resumes: ClassVar[str] = (
         "Personalize goes on creating it, and the next `pulumi up` finds it by its name and "
         "waits for it instead of creating another."
+    )
+    resumes_update: ClassVar[str] = (
+        "what Personalize was asked to change goes on; the next `pulumi up` applies the change "
+        "again and waits for it."
     )
 
     def __init__(self) -> None:

@@ -52,10 +52,9 @@ class CampaignProvider(PersonalizeProvider):
     required: ClassVar[tuple[str, ...]] = ("name", "solution_version_arn")
     defaults: ClassVar[dict[str, Any]] = {"min_provisioned_tps": 1}
     updatable: ClassVar[tuple[str, ...]] = ("tags", *SERVING_KEYS)
-    resumes: ClassVar[str] = (
-        "Personalize goes on creating or updating the campaign (an updated campaign serves the "
-        "version it had until the update is ACTIVE), and the next `pulumi up` finds it by its "
-        "name and waits for it."
+    resumes_update: ClassVar[str] = (
+        "the campaign update goes on (the campaign serves the version it had until the update is "
+        "ACTIVE), and the next `pulumi up` waits for it."
     )
 
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:

@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 from moto.sts.models import sts_backends
 
 from local.personalize_emulator import EmulatorServer, Steps
 from local.provider_host import ProviderHost, ProviderHostError
+from providers.base import PersonalizeProviderError, credentials_guarded
+from providers.campaign import CampaignProvider
 from providers.credentials import AssumeRole, AwsSettings, CredentialsConfigError
 from providers.dataset import DatasetProvider
 from providers.dataset_group import DatasetGroupProvider
@@ -308,3 +311,25 @@ def test_bad_settings_are_named(config: dict[str, Any], expected: str) -> None:
     with pytest.raises(CredentialsConfigError) as failure:
         settings(**config)
     assert expected in str(failure.value)
+
+
+def test_each_operation_says_what_goes_on_when_credentials_run_out() -> None:
+    expired = ClientError(
+        {"Error": {"Code": "ExpiredTokenException", "Message": "The security token expired"}},
+        "DescribeCampaign",
+    )
+
+    class Expiring(CampaignProvider):
+        @credentials_guarded
+        def update(self, *_args: Any) -> Any:
+            raise expired
+
+        @credentials_guarded
+        def delete(self, *_args: Any) -> None:
+            raise PersonalizeProviderError("deleting: wrapped") from expired
+
+    provider = Expiring()
+    with pytest.raises(PersonalizeProviderError, match="the campaign update goes on"):
+        provider.update("arn", {}, {})
+    with pytest.raises(PersonalizeProviderError, match="Personalize goes on deleting"):
+        provider.delete("arn", {})
