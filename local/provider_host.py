@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -37,8 +38,18 @@ class ProviderHostError(Exception):
 
 
 def serialized(provider: ResourceProvider) -> str:
-    """The ``__provider`` value the SDK puts into a dynamic resource's inputs."""
-    return serialize_provider(provider)
+    """The ``__provider`` value the SDK puts into a dynamic resource's inputs.
+
+    ``serialize_provider`` (pulumi 3.272) patches ``pickle._Pickler`` for good and wraps its own
+    earlier patch on every call, so a process that serializes a few hundred providers (a test
+    run driving the host) ends in RecursionError. What it patched is put back after each call.
+    """
+    pickler: Any = pickle._Pickler  # type: ignore[attr-defined,unused-ignore]
+    saved = (pickler._batch_setitems, pickler.save_dict)
+    try:
+        return serialize_provider(provider)
+    finally:
+        pickler._batch_setitems, pickler.save_dict = saved
 
 
 class ProviderHost:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import pickle
 from pathlib import Path
+from typing import Any
 
 import dill
 import pulumi
@@ -13,6 +15,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 import providers
+from local.provider_host import serialized
 from providers.campaign import CampaignProvider
 from providers.dataset import DatasetProvider
 from providers.dataset_group import DatasetGroupProvider
@@ -177,3 +180,13 @@ def test_provider_modules_import_without_boto3():
     )
     root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_serializing_providers_many_times_leaves_pickle_as_it_was() -> None:
+    # The SDK's serializer wraps its own patch of pickle on every call; unchecked, a test run that
+    # drives the provider host a few hundred times ends in RecursionError.
+    pickler: Any = pickle._Pickler  # type: ignore[attr-defined,unused-ignore]
+    before = pickler._batch_setitems
+    for _ in range(1500):
+        serialized(SolutionProvider())
+    assert pickler._batch_setitems is before
