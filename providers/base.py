@@ -436,7 +436,10 @@ class PersonalizeProvider(ResourceProvider):
 
     def client(self, region: str) -> Any:
         """A Personalize client in the stack's account, with the stack's AWS credentials."""
-        return personalize_client(region, getattr(self, "_aws", None))
+        try:
+            return personalize_client(region, getattr(self, "_aws", None))
+        except CredentialsConfigError as exc:
+            raise PersonalizeProviderError(f"stack config: {exc}") from None
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)

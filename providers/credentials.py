@@ -8,9 +8,10 @@ with the provider, never stored in the state (no secret key there) and never cau
 
 The keys are pulumi-aws v7's (``pulumi_aws/config/vars.py``): ``aws:profile``, ``aws:region``,
 ``aws:sharedConfigFiles``, ``aws:sharedCredentialsFiles``, ``aws:accessKey``, ``aws:secretKey``,
-``aws:token`` and ``aws:assumeRoles`` (a list; each role is assumed with the credentials of the
-one before). Unset, boto3's default chain applies, as it does for pulumi-aws (AWS_PROFILE, the
-environment's keys, SSO, container and instance roles).
+``aws:token``, ``aws:assumeRoles`` (a list; each role is assumed with the credentials of the
+one before) and ``aws:allowedAccountIds`` / ``aws:forbiddenAccountIds`` (checked with STS
+GetCallerIdentity before the first call). Unset, boto3's default chain applies, as it does for
+pulumi-aws (AWS_PROFILE, the environment's keys, SSO, container and instance roles).
 
 Deploys last hours (training). Credentials from a profile with ``role_arn``, ``credential_process``
 or SSO, and every role of ``aws:assumeRoles``, are botocore refreshable credentials: renewed
@@ -88,6 +89,8 @@ class AwsSettings:
     secret_key: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)
     assume_roles: tuple[AssumeRole, ...] = ()
+    allowed_account_ids: tuple[str, ...] = ()
+    forbidden_account_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, get: Callable[[str], Any]) -> AwsSettings:
@@ -117,6 +120,8 @@ class AwsSettings:
             secret_key=secret_key,
             token=_text(get, "aws:token"),
             assume_roles=_assume_roles(get),
+            allowed_account_ids=_strings(get, "aws:allowedAccountIds"),
+            forbidden_account_ids=_strings(get, "aws:forbiddenAccountIds"),
         )
 
 
@@ -138,6 +143,15 @@ def _text(get: Callable[[str], Any], key: str) -> str | None:
     if not isinstance(value, str):
         raise CredentialsConfigError(f"{key} must be a string, got {value!r}")
     return value
+
+
+def _strings(get: Callable[[str], Any], key: str) -> tuple[str, ...]:
+    value = _parsed(get, key)
+    if value in (None, "", []):
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise CredentialsConfigError(f"{key} must be a list of account ids, got {value!r}")
+    return tuple(str(v) for v in value)
 
 
 def _one_file(get: Callable[[str], Any], key: str) -> str | None:
@@ -244,6 +258,28 @@ def _botocore_session(settings: AwsSettings) -> Any:
 
 
 def _build_session(settings: AwsSettings) -> Any:
+    session = _credentials_session(settings)
+    if settings.allowed_account_ids or settings.forbidden_account_ids:
+        _check_account(session, settings)
+    return session
+
+
+def _check_account(session: Any, settings: AwsSettings) -> None:
+    """Refuse an account the stack's AWS provider would refuse (aws:allowedAccountIds, ...)."""
+    account = str(session.client("sts").get_caller_identity()["Account"])
+    if settings.allowed_account_ids and account not in settings.allowed_account_ids:
+        raise CredentialsConfigError(
+            f"aws:allowedAccountIds: the credentials are for account {account}, not one of "
+            f"{', '.join(settings.allowed_account_ids)}"
+        )
+    if account in settings.forbidden_account_ids:
+        raise CredentialsConfigError(
+            f"aws:forbiddenAccountIds: the credentials are for account {account}, which is "
+            "forbidden"
+        )
+
+
+def _credentials_session(settings: AwsSettings) -> Any:
     import boto3  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
     from botocore.credentials import (  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
         AssumeRoleCredentialFetcher,

@@ -333,3 +333,36 @@ def test_each_operation_says_what_goes_on_when_credentials_run_out() -> None:
         provider.update("arn", {}, {})
     with pytest.raises(PersonalizeProviderError, match="Personalize goes on deleting"):
         provider.delete("arn", {})
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (
+            {"aws:allowedAccountIds": '["999999999999"]'},
+            "aws:allowedAccountIds: the credentials are for account 123456789012, not one of "
+            "999999999999",
+        ),
+        (
+            {"aws:forbiddenAccountIds": ["123456789012"]},
+            "aws:forbiddenAccountIds: the credentials are for account 123456789012",
+        ),
+    ],
+)
+def test_an_account_the_stack_refuses_is_refused_before_anything_is_created(
+    start_host: Any, emulator: EmulatorServer, unique: str, config: dict[str, Any], expected: str
+) -> None:
+    # Keys of moto's default account, as pulumi-aws would see them too.
+    host = start_host(config, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    before = emulator.call_counts().get("CreateDatasetGroup", 0)
+    with pytest.raises(ProviderHostError) as failure:
+        up(host, DatasetGroupProvider(), {"name": f"{unique}-acct", "region": REGION})
+    assert expected in failure.value.details
+    assert emulator.call_counts().get("CreateDatasetGroup", 0) == before
+    allowed = start_host(
+        {"aws:allowedAccountIds": '["123456789012"]'},
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+    group = up(allowed, DatasetGroupProvider(), {"name": f"{unique}-ok", "region": REGION})
+    destroy(allowed, group)
