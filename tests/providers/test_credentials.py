@@ -67,17 +67,24 @@ TRAINING = Steps(0.01, 1.5)
 
 
 @pytest.fixture
-def aws_files(tmp_path: Path) -> dict[str, Path]:
+def aws_files(tmp_path: Path, emulator: EmulatorServer) -> dict[str, Path]:
     script = tmp_path / "credentials.py"
     script.write_text(PROCESS)
     log = tmp_path / "calls.log"
     config = tmp_path / "config"
+    # The deployer profile also points Personalize at the emulator (a `services` section), so
+    # the endpoint comes from the profile too.
     config.write_text(
         textwrap.dedent(
             f"""
             [profile deployer]
             region = {REGION}
             credential_process = {sys.executable} {script} {log} deployer
+            services = local
+
+            [services local]
+            personalize =
+              endpoint_url = {emulator.url}
 
             [profile other]
             credential_process = {sys.executable} {script} {log} other
@@ -114,6 +121,7 @@ def start_host(emulator: EmulatorServer, moto_url: str) -> Iterator[Any]:
                 **env,
             }
         )
+        clean = {k: v for k, v in clean.items() if v != ""}
         host = ProviderHost(ROOT, env=clean, config={"aws:region": REGION, **config})
         hosts.append(host)
         return host
@@ -174,16 +182,21 @@ def destroy_all(host: ProviderHost, states: list[State]) -> None:
 def test_the_profile_of_the_stack_is_used_and_renewed_during_a_training(
     start_host: Any, emulator: EmulatorServer, aws_files: dict[str, Path], unique: str, source: str
 ) -> None:
+    # No AWS_ENDPOINT_URL_PERSONALIZE: the profile's services section leads to the emulator.
+    no_endpoint = {"AWS_ENDPOINT_URL_PERSONALIZE": ""}
     if source == "stack config":
         # aws:profile and aws:sharedConfigFiles, as pulumi-aws reads them.
         host = start_host(
             {
                 "aws:profile": "deployer",
                 "aws:sharedConfigFiles": json.dumps([str(aws_files["config"])]),
-            }
+            },
+            **no_endpoint,
         )
     else:
-        host = start_host({}, AWS_PROFILE="deployer", AWS_CONFIG_FILE=str(aws_files["config"]))
+        host = start_host(
+            {}, AWS_PROFILE="deployer", AWS_CONFIG_FILE=str(aws_files["config"]), **no_endpoint
+        )
     states = solution_chain(host, unique)
     assert calls(aws_files, "deployer") >= 1
     assert calls(aws_files, "other") == 0
