@@ -200,7 +200,10 @@ def personalize_client(region: str, settings: AwsSettings | None = None) -> Any:
         retries={"mode": "standard", "max_attempts": max(attempts, 1)},
         user_agent_extra="pulumi-personalize-provider",
     )
-    return session_for(settings or AwsSettings()).client("personalize", config=config)
+    settings = settings or AwsSettings()
+    return session_for(settings).client(
+        "personalize", config=config, endpoint_url=settings.endpoint("personalize")
+    )
 
 
 F = TypeVar("F", bound=Callable[..., Any])

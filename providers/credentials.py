@@ -10,7 +10,8 @@ The keys are pulumi-aws v7's (``pulumi_aws/config/vars.py``): ``aws:profile``, `
 ``aws:sharedConfigFiles``, ``aws:sharedCredentialsFiles``, ``aws:accessKey``, ``aws:secretKey``,
 ``aws:token``, ``aws:assumeRoles`` (a list; each role is assumed with the credentials of the
 one before) and ``aws:allowedAccountIds`` / ``aws:forbiddenAccountIds`` (checked with STS
-GetCallerIdentity before the first call). Unset, boto3's default chain applies, as it does for
+GetCallerIdentity before the first call), and the ``personalize`` and ``sts`` entries of
+``aws:endpoints``. Unset, boto3's default chain applies, as it does for
 pulumi-aws (AWS_PROFILE, the environment's keys, SSO, container and instance roles).
 
 Deploys last hours (training). Credentials from a profile with ``role_arn``, ``credential_process``
@@ -21,6 +22,7 @@ cannot be renewed; see ``credentials_failure``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -91,6 +93,11 @@ class AwsSettings:
     assume_roles: tuple[AssumeRole, ...] = ()
     allowed_account_ids: tuple[str, ...] = ()
     forbidden_account_ids: tuple[str, ...] = ()
+    # aws:endpoints, service name -> URL (only "personalize" and "sts" are used here).
+    endpoints: tuple[tuple[str, str], ...] = ()
+
+    def endpoint(self, service: str) -> str | None:
+        return dict(self.endpoints).get(service)
 
     @classmethod
     def from_config(cls, get: Callable[[str], Any]) -> AwsSettings:
@@ -122,6 +129,7 @@ class AwsSettings:
             assume_roles=_assume_roles(get),
             allowed_account_ids=_strings(get, "aws:allowedAccountIds"),
             forbidden_account_ids=_strings(get, "aws:forbiddenAccountIds"),
+            endpoints=_endpoints(get),
         )
 
 
@@ -143,6 +151,21 @@ def _text(get: Callable[[str], Any], key: str) -> str | None:
     if not isinstance(value, str):
         raise CredentialsConfigError(f"{key} must be a string, got {value!r}")
     return value
+
+
+def _endpoints(get: Callable[[str], Any]) -> tuple[tuple[str, str], ...]:
+    key = "aws:endpoints"
+    value = _parsed(get, key)
+    if value in (None, "", []):
+        return ()
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        raise CredentialsConfigError(f"{key} must be a list of {{<service>: <url>}} maps")
+    found: dict[str, str] = {}
+    for entry in value:
+        for service, url in entry.items():
+            if url:
+                found[str(service)] = str(url)
+    return tuple(sorted(found.items()))
 
 
 def _strings(get: Callable[[str], Any], key: str) -> tuple[str, ...]:
@@ -266,7 +289,8 @@ def _build_session(settings: AwsSettings) -> Any:
 
 def _check_account(session: Any, settings: AwsSettings) -> None:
     """Refuse an account the stack's AWS provider would refuse (aws:allowedAccountIds, ...)."""
-    account = str(session.client("sts").get_caller_identity()["Account"])
+    sts = session.client("sts", endpoint_url=settings.endpoint("sts"))
+    account = str(sts.get_caller_identity()["Account"])
     if settings.allowed_account_ids and account not in settings.allowed_account_ids:
         raise CredentialsConfigError(
             f"aws:allowedAccountIds: the credentials are for account {account}, not one of "
@@ -302,7 +326,9 @@ def _credentials_session(settings: AwsSettings) -> Any:
         # Each role is assumed with the credentials before it; botocore renews each one shortly
         # before it expires, from the (renewed) credentials before it.
         fetcher = AssumeRoleCredentialFetcher(
-            client_creator=base.create_client,
+            client_creator=functools.partial(
+                base.create_client, endpoint_url=settings.endpoint("sts")
+            ),
             source_credentials=credentials,
             role_arn=role.role_arn,
             extra_args=role.assume_role_args(),
