@@ -201,7 +201,7 @@ def personalize_client(region: str, settings: AwsSettings | None = None) -> Any:
         user_agent_extra="pulumi-personalize-provider",
     )
     settings = settings or AwsSettings()
-    return session_for(settings).client(
+    return session_for(settings, region).client(
         "personalize", config=config, endpoint_url=settings.endpoint("personalize")
     )
 

@@ -248,21 +248,22 @@ def _assume_roles(get: Callable[[str], Any]) -> tuple[AssumeRole, ...]:
 _thread_sessions = threading.local()
 
 
-def session_for(settings: AwsSettings) -> Any:
-    """A boto3 session with these settings' credentials, one per thread and settings.
+def session_for(settings: AwsSettings, region: str) -> Any:
+    """A boto3 session with these settings' credentials, one per thread, settings and region.
 
     Sessions are not thread-safe (the provider host serves several RPCs at once), and building
-    one loads models and may call STS: kept per thread, built once.
+    one loads models and may call STS: kept per thread, built once. ``region`` (the resource's)
+    is the session's region unless the settings name one: STS calls need a region.
     """
-    cache: dict[AwsSettings, Any] = getattr(_thread_sessions, "cache", None) or {}
+    cache: dict[tuple[AwsSettings, str], Any] = getattr(_thread_sessions, "cache", None) or {}
     _thread_sessions.cache = cache
-    session = cache.get(settings)
+    session = cache.get((settings, region))
     if session is None:
-        session = cache[settings] = _build_session(settings)
+        session = cache[(settings, region)] = _build_session(settings, region)
     return session
 
 
-def _botocore_session(settings: AwsSettings) -> Any:
+def _botocore_session(settings: AwsSettings, region: str) -> Any:
     import botocore.session  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
 
     session = botocore.session.Session()
@@ -273,15 +274,14 @@ def _botocore_session(settings: AwsSettings) -> Any:
     if settings.profile:
         # An explicit profile: botocore then skips the environment's keys, as for AWS_PROFILE.
         session.set_config_variable("profile", settings.profile)
-    if settings.region:
-        session.set_config_variable("region", settings.region)
+    session.set_config_variable("region", settings.region or region)
     if settings.access_key and settings.secret_key:
         session.set_credentials(settings.access_key, settings.secret_key, settings.token)
     return session
 
 
-def _build_session(settings: AwsSettings) -> Any:
-    session = _credentials_session(settings)
+def _build_session(settings: AwsSettings, region: str) -> Any:
+    session = _credentials_session(settings, region)
     if settings.allowed_account_ids or settings.forbidden_account_ids:
         _check_account(session, settings)
     return session
@@ -303,7 +303,7 @@ def _check_account(session: Any, settings: AwsSettings) -> None:
         )
 
 
-def _credentials_session(settings: AwsSettings) -> Any:
+def _credentials_session(settings: AwsSettings, region: str) -> Any:
     import boto3  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
     from botocore.credentials import (  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
         AssumeRoleCredentialFetcher,
@@ -312,7 +312,7 @@ def _credentials_session(settings: AwsSettings) -> Any:
         DeferredRefreshableCredentials,
     )
 
-    base = _botocore_session(settings)
+    base = _botocore_session(settings, region)
     if not settings.assume_roles:
         return boto3.session.Session(botocore_session=base)
 
@@ -346,7 +346,7 @@ def _credentials_session(settings: AwsSettings) -> Any:
         def load(self) -> Any:
             return final
 
-    session = _botocore_session(settings)
+    session = _botocore_session(settings, region)
     session.register_component("credential_provider", CredentialResolver([AssumedRoles()]))
     return boto3.session.Session(botocore_session=session)
 
