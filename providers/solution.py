@@ -42,8 +42,10 @@ SOLUTION_CONFIG_KEYS = (
     "autoTrainingConfig",
 )
 SCHEDULE = re.compile(r"^rate\(([1-9]|[12][0-9]|30) days?\)$")
-# What CreateSolution takes and UpdateSolution cannot change (its solutionUpdateConfig holds only
-# the auto-training settings): a change of any of these needs a new solution, trained anew.
+# What CreateSolution takes and UpdateSolution cannot change (it takes performAutoTraining,
+# performIncrementalUpdate and solutionUpdateConfig: the auto-training schedule and eventsConfig):
+# a change of any of these needs a new solution, trained anew. An eventsConfig change alone would
+# fit UpdateSolution but take effect only at the next training; a new solution trains at once.
 TRAINING_SETTINGS = ("recipe_arn", "perform_hpo", "event_type", "solution_config")
 SETTINGS_ID_LENGTH = 8
 
