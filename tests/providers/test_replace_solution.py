@@ -151,22 +151,27 @@ class Watcher:
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run)
 
+    def sample(self) -> None:
+        described = self.pz.describe_campaign(campaignArn=self.arn)["campaign"]
+        answer = self.runtime.get_recommendations(campaignArn=self.arn, userId="u00001")
+        self.seen.append(
+            (described["status"], described["solutionVersionArn"], bool(answer["itemList"]))
+        )
+
     def run(self) -> None:
         while not self.stop.is_set():
-            described = self.pz.describe_campaign(campaignArn=self.arn)["campaign"]
-            answer = self.runtime.get_recommendations(campaignArn=self.arn, userId="u00001")
-            self.seen.append(
-                (described["status"], described["solutionVersionArn"], bool(answer["itemList"]))
-            )
+            self.sample()
             time.sleep(0.01)
 
     def __enter__(self) -> Watcher:
+        self.sample()  # before the update starts, however slowly the thread gets going
         self.thread.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.stop.set()
         self.thread.join()
+        self.sample()  # after the update, whatever the thread last saw
 
 
 def gone(pz: Any, arn: str) -> bool:
