@@ -381,19 +381,20 @@ def test_an_account_the_stack_refuses_is_refused_before_anything_is_created(
     destroy(allowed, group)
 
 
-def test_the_stacks_endpoints_are_used(
+def test_the_stacks_endpoints_and_keys_are_used(
     start_host: Any, emulator: EmulatorServer, moto_url: str, unique: str
 ) -> None:
-    # No endpoint in the environment: aws:endpoints alone leads to the emulator and to STS.
+    # No endpoint and no keys in the environment: aws:endpoints alone leads to the emulator and
+    # to STS, and the stack's own keys (aws:accessKey / aws:secretKey) sign.
     host = start_host(
         {
             "aws:endpoints": json.dumps([{"personalize": emulator.url}, {"sts": moto_url}]),
             "aws:allowedAccountIds": '["123456789012"]',
+            "aws:accessKey": "testing",
+            "aws:secretKey": "testing",
         },
         AWS_ENDPOINT_URL_PERSONALIZE="",
         AWS_ENDPOINT_URL_STS="",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
     )
     group = up(host, DatasetGroupProvider(), {"name": f"{unique}-endpoints", "region": REGION})
     assert group.outs["status"] == "ACTIVE"
