@@ -48,6 +48,8 @@ api = Api(
     smoke_test_after=[d.campaign for d in models.deployments.values()],
     account_id=account_id,
     region=region,
+    recommend_environment=models.recommend_environment(),
+    promotion_filter_arns=models.promotion_filter_arns(),
 )
 Monitoring("monitoring", config=config, streaming=streaming, api=api, account_id=account_id)
 

@@ -154,6 +154,8 @@ class Api(pulumi.ComponentResource):
         account_id: pulumi.Input[str],
         region: pulumi.Input[str],
         manage_account_logging_role: bool = True,
+        recommend_environment: Mapping[str, pulumi.Input[str]] | None = None,
+        promotion_filter_arns: Sequence[pulumi.Input[str]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("personalize-realtime:api:Api", name, None, opts)
@@ -191,6 +193,8 @@ class Api(pulumi.ComponentResource):
             cors=cors,
             account_id=account_id,
             region=region,
+            recommend_environment=recommend_environment or {},
+            promotion_filter_arns=promotion_filter_arns,
         )
 
         # Route methods, integrations and the permissions that let this API invoke each function.
@@ -334,6 +338,8 @@ class Api(pulumi.ComponentResource):
         cors: dict[str, pulumi.Input[str]],
         account_id: pulumi.Input[str],
         region: pulumi.Input[str],
+        recommend_environment: Mapping[str, pulumi.Input[str]],
+        promotion_filter_arns: Sequence[pulumi.Input[str]],
     ) -> dict[str, PythonFunction]:
         child = pulumi.ResourceOptions(parent=self)
         common: dict[str, Any] = {
@@ -355,7 +361,8 @@ class Api(pulumi.ComponentResource):
                 "Sid": "GetRecommendations",
                 "Effect": "Allow",
                 "Action": ["personalize:GetRecommendations"],
-                "Resource": [*reading, *filters],
+                # The new-items promotion's filter is listed like the request filters.
+                "Resource": [*reading, *filters, *promotion_filter_arns],
             }
         )
         if "rankings" in campaign_arns:
@@ -376,6 +383,7 @@ class Api(pulumi.ComponentResource):
                 environment={
                     **{CAMPAIGN_ENV[route]: arn for route, arn in campaign_arns.items()},
                     "FILTER_ARNS": pulumi.Output.json_dumps(dict(filter_arns)),
+                    **recommend_environment,
                     **cors,
                 },
                 memory_size=256,

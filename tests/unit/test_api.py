@@ -191,6 +191,12 @@ def test_recommend_role_reads_exactly_these_campaigns_and_filters(run: StackRun)
     reading = [campaign_arn(run, "recommendations")]
     if run.stack == "prod":
         reading.append(campaign_arn(run, "similar-items"))
+        # prod promotes new items through its own filter (promoteNewItems).
+        reading.append(
+            campaign_arn(run, "recommendations").replace(
+                ":campaign/reco-prod-recommendations", ":filter/reco-prod-promo-recommendations"
+            )
+        )
         assert sorted(granted.pop("personalize:GetPersonalizedRanking")) == sorted(
             [campaign_arn(run, "rankings"), *filters]
         )
