@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.session import get_session
+from botocore.validate import validate_parameters
 
 from components.config import CampaignConfig, ModelConfig
 from components.model import (
@@ -13,6 +15,7 @@ from components.model import (
     NEW_ITEMS_PROMOTION_ENV,
     campaign_config,
 )
+from handlers import recommend
 from tests.stack_harness import StackRun, run_program
 from tests.unit.test_api import permissions, policy_of
 
@@ -98,3 +101,27 @@ def test_the_function_may_read_through_the_promotion_filter(promoting: StackRun)
     granted = permissions(policy_of(promoting, "recommend"))
     promo_arn = json.loads(recommend_env(promoting)[NEW_ITEMS_PROMOTION_ENV])["filterArn"]
     assert promo_arn in granted["personalize:GetRecommendations"]
+
+
+def test_the_handler_reads_what_the_model_layer_writes(
+    promoting: StackRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = recommend_env(promoting)
+    monkeypatch.setenv(NEW_ITEMS_PROMOTION_ENV, env[NEW_ITEMS_PROMOTION_ENV])
+    monkeypatch.setenv(METADATA_COLUMNS_ENV, env[METADATA_COLUMNS_ENV])
+    promotion = recommend.new_items_promotion(None)
+    assert promotion is not None
+    columns = recommend.check_metadata_columns(["GENRES"], "recommendations")
+    request = {
+        "campaignArn": env["RECOMMENDATIONS_CAMPAIGN_ARN"],
+        "userId": "u00001",
+        "promotions": [promotion],
+        "metadataColumns": {"ITEMS": columns},
+    }
+    shape = (
+        get_session()
+        .get_service_model("personalize-runtime")
+        .operation_model("GetRecommendations")
+        .input_shape
+    )
+    validate_parameters(request, shape)  # raises ParamValidationError on a wrong shape
