@@ -16,7 +16,12 @@ from components.streaming import Streaming
 # single resource is registered.
 config = stack_config.from_pulumi()
 for dataset in config.datasets:
-    check_dataset_file(dataset.file, load_schema(dataset.schema_file), dataset.dataset_type)
+    check_dataset_file(
+        dataset.file,
+        load_schema(dataset.schema_file),
+        dataset.dataset_type,
+        stack_config.training_event_types(config),
+    )
 
 account_id = aws.get_caller_identity_output().account_id
 region = aws.get_region_output().region

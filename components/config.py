@@ -863,6 +863,16 @@ def _check_models_against_datasets(
                 )
 
 
+def training_event_types(config: StackConfig) -> dict[str, str]:
+    """Each event type a model trains on -> the config key that names it (for the data check,
+    whose minimums then count only that event type's rows)."""
+    found: dict[str, str] = {}
+    for index, model in enumerate(config.models):
+        if model.training.event_type is not None:
+            found.setdefault(model.training.event_type, f"models[{index}].training.eventType")
+    return found
+
+
 def _parse(value: Any) -> Any:
     """Pulumi hands structured config to programs as JSON text; scalars stay as written."""
     if isinstance(value, str) and value[:1] in ("{", "["):

@@ -281,3 +281,31 @@ def test_any_project_and_stack_give_valid_names_or_a_named_problem(
         assert _names_are_valid(config.name_prefix), config.name_prefix
         return
     assert all(p.startswith("namePrefix") for p in found), found
+
+
+# --- the program wires training.eventType into the data check ------------------------------------
+
+
+def test_minimums_are_counted_for_the_training_event_type_at_preview() -> None:
+    from components.data_check import DataCheckError
+    from tests.stack_harness import Registration, run_program
+
+    registered: dict[str, Registration] = {}
+    with pytest.raises(DataCheckError) as raised:
+        run_program(
+            "dev",
+            {
+                "personalize-realtime:models": [
+                    {
+                        "name": "recommendations",
+                        "recipe": "aws-user-personalization-v2",
+                        "training": {"eventType": "Watch"},
+                    }
+                ]
+            },
+            registered,
+        )
+    assert 'models[0].training.eventType is "Watch", which leaves 0 interactions' in str(
+        raised.value
+    )
+    assert registered == {}
