@@ -47,7 +47,8 @@ api = Api(
     campaign_arns=models.campaign_arns(),
     filter_arns=models.filter_arns(),
     dataset_arns={
-        key: dataset_arn(account_id, region, datasets.group_name, key) for key in catalog
+        key: dataset_arn(account_id, region, datasets.group_name, key, config.partition)
+        for key in catalog
     },
     schemas=catalog,
     smoke_test_after=[d.campaign for d in models.deployments.values()],

@@ -21,10 +21,11 @@ def dataset_arn(
     region: pulumi.Input[str],
     group_name: str,
     dataset_key: str,
+    partition: str = "aws",
 ) -> pulumi.Output[str]:
     """A dataset's ARN follows from its group's name and its type (interactions, items, users)."""
     return pulumi.Output.concat(
-        "arn:aws:personalize:", region, ":", account_id, ":dataset/", group_name, "/",
+        f"arn:{partition}:personalize:", region, ":", account_id, ":dataset/", group_name, "/",
         dataset_key.upper(),
     )  # fmt: skip
 

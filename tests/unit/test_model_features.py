@@ -125,3 +125,12 @@ def test_the_handler_reads_what_the_model_layer_writes(
         .input_shape
     )
     validate_parameters(request, shape)  # raises ParamValidationError on a wrong shape
+
+
+def test_arns_the_program_derives_carry_the_partition_of_the_region() -> None:
+    china = run_program("dev", {"aws:region": "cn-north-1"})
+    env = recommend_env(china)
+    assert env["RECOMMENDATIONS_CAMPAIGN_ARN"].startswith("arn:aws-cn:personalize:cn-north-1:")
+    assert all(arn.startswith("arn:aws-cn:") for arn in json.loads(env["FILTER_ARNS"]).values())
+    solution = china.one(DYNAMIC + "Solution")
+    assert solution.inputs["recipe_arn"].startswith("arn:aws-cn:personalize:::recipe/")
