@@ -65,6 +65,7 @@ PROMOTION_RECIPES = frozenset(
 HPO_RECIPES = frozenset(
     {"aws-user-personalization", "aws-personalized-ranking", "aws-similar-items", "aws-sims"}
 )
+SELF_TUNING_RECIPES = frozenset({"aws-user-personalization-v2", "aws-personalized-ranking-v2"})
 # solutionConfig.eventsConfig: "If you use the User-Personalization-v2 recipe or
 # Personalized-Ranking-v2 recipe, you can optimize ... with an events configuration"
 # (optimizing-solution-events-config page).
@@ -514,7 +515,7 @@ def _check_recipe_features(
             f"{json.dumps(recipe)}"
             + (
                 "; v2 recipes tune themselves every 90 days when training.autoTraining is on"
-                if recipe in EVENTS_CONFIG_RECIPES
+                if recipe in SELF_TUNING_RECIPES
                 else ""
             )
         )
@@ -786,9 +787,9 @@ def _read_name_prefix(top: _Section, project: str, stack: str) -> str:
 @functools.lru_cache(maxsize=1)
 def personalize_regions() -> dict[str, str]:
     """Region -> partition for every region where botocore's endpoint data lists Personalize."""
-    import boto3  # noqa: PLC0415  (deferred: only preview and tests need the endpoint data)
+    import botocore.session  # noqa: PLC0415  (deferred: only the config check needs it)
 
-    session = boto3.session.Session()
+    session = botocore.session.get_session()
     return {
         region: partition
         for partition in session.get_available_partitions()
@@ -805,7 +806,8 @@ def _check_region(region: str | None, problems: list[str]) -> str:
     if partition is None:
         problems.append(
             f"aws:region {json.dumps(region)} has no Amazon Personalize endpoint; "
-            f"choose one of {', '.join(sorted(regions))}"
+            f"choose one of {', '.join(sorted(regions))} (botocore's endpoint data: if "
+            "Personalize launched there since, upgrade boto3)"
         )
         return "aws"
     return partition
