@@ -20,7 +20,7 @@ for dataset in config.datasets:
         dataset.file,
         load_schema(dataset.schema_file),
         dataset.dataset_type,
-        stack_config.training_event_types(config),
+        stack_config.training_filters(config),
     )
 
 account_id = aws.get_caller_identity_output().account_id

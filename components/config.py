@@ -11,12 +11,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+
+from components.data_check import DataCheckError, TrainingFilter, load_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -519,11 +522,26 @@ def _check_recipe_features(
                 else ""
             )
         )
+    threshold = training.solution_config.get("eventValueThreshold")
+    if threshold is not None and not _is_number(threshold):
+        section.problems.append(
+            f"{section.key('training.solutionConfig.eventValueThreshold')} must be a number "
+            f'(CreateSolution takes it as a string such as "0.5"), got {json.dumps(threshold)}'
+        )
     if "eventsConfig" in training.solution_config and recipe not in EVENTS_CONFIG_RECIPES:
         section.problems.append(
             f"{section.key('training.solutionConfig.eventsConfig')} applies only to recipes "
             f"{', '.join(sorted(EVENTS_CONFIG_RECIPES))}, got recipe {json.dumps(recipe)}"
         )
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def _read_promotion(section: _Section, recipe: str) -> NewItemsPromotion | None:
@@ -816,8 +834,6 @@ def _check_region(region: str | None, problems: list[str]) -> str:
 def _items_fields(datasets: tuple[DatasetConfig, ...]) -> dict[str, str] | None:
     """Field name -> Avro type kind of the Items schema, or None without a readable one (the data
     check at preview names what is wrong with the file)."""
-    from components.data_check import DataCheckError, load_schema  # noqa: PLC0415
-
     items = next((d for d in datasets if d.dataset_type == "Items"), None)
     if items is None or not items.schema_file.is_file():
         return None
@@ -865,13 +881,19 @@ def _check_models_against_datasets(
                 )
 
 
-def training_event_types(config: StackConfig) -> dict[str, str]:
-    """Each event type a model trains on -> the config key that names it (for the data check,
-    whose minimums then count only that event type's rows)."""
-    found: dict[str, str] = {}
+def training_filters(config: StackConfig) -> list[TrainingFilter]:
+    """What each model that filters its interactions trains on, for the data check: its
+    minimums count only those rows ("after any filtering by event type or event value")."""
+    found: list[TrainingFilter] = []
     for index, model in enumerate(config.models):
-        if model.training.event_type is not None:
-            found.setdefault(model.training.event_type, f"models[{index}].training.eventType")
+        threshold = model.training.solution_config.get("eventValueThreshold")
+        wanted = TrainingFilter(
+            f"models[{index}].training",
+            model.training.event_type,
+            None if threshold is None else float(threshold),
+        )
+        if wanted.event_type is not None or wanted.min_event_value is not None:
+            found.append(wanted)
     return found
 
 

@@ -14,7 +14,7 @@ import dataclasses
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -89,6 +89,25 @@ PRIMITIVE_TYPES = tuple(_TYPE_WORDS)
 
 class DataCheckError(ValueError):
     """A dataset or schema file breaks a rule; the message names the file, the line and the rule."""
+
+
+@dataclass(frozen=True)
+class TrainingFilter:
+    """The interactions one model trains on: only `event_type` (training.eventType), only event
+    values >= `min_event_value` (solutionConfig.eventValueThreshold). `key` is the config key
+    path of the model's training settings, for messages."""
+
+    key: str
+    event_type: str | None = None
+    min_event_value: float | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.event_type is not None:
+            parts.append(f"eventType {json.dumps(self.event_type)}")
+        if self.min_event_value is not None:
+            parts.append(f"solutionConfig.eventValueThreshold {self.min_event_value:g}")
+        return " and ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -381,17 +400,18 @@ def _check_header(header: list[str], fields: tuple[_Field, ...], where: str) -> 
 class _Tally:
     """What the rules and the summary need from the rows seen so far: counters, not rows."""
 
-    def __init__(self, header: list[str], event_types: Iterable[str] = ()) -> None:
+    def __init__(self, header: list[str], training: Iterable[TrainingFilter] = ()) -> None:
         self.rows = 0
         self.user_col = header.index("USER_ID") if "USER_ID" in header else None
         self.item_col = header.index("ITEM_ID") if "ITEM_ID" in header else None
         self.event_col = header.index("EVENT_TYPE") if "EVENT_TYPE" in header else None
+        self.value_col = header.index("EVENT_VALUE") if "EVENT_VALUE" in header else None
         # Per-user counts saturate at the minimum: all the rule needs.
         self.users: dict[str, int] = {}
         self.items: set[str] = set()
         self.event_types: set[str] = set()
-        # The same counts for the rows of each event type a model trains on (training.eventType).
-        self.by_event: dict[str, _Tally] = {event: _Tally(header) for event in event_types}
+        # The same counts over the rows each model trains on (its TrainingFilter).
+        self.filtered: list[tuple[TrainingFilter, _Tally]] = [(t, _Tally(header)) for t in training]
 
     def add(self, row: list[str]) -> None:
         self.rows += 1
@@ -403,11 +423,20 @@ class _Tally:
         if self.item_col is not None:
             self.items.add(row[self.item_col])
         if self.event_col is not None:
-            event = row[self.event_col]
-            self.event_types.add(event)
-            sub = self.by_event.get(event)
-            if sub is not None:
+            self.event_types.add(row[self.event_col])
+        for training, sub in self.filtered:
+            if self._kept(training, row):
                 sub.add(row)
+
+    def _kept(self, training: TrainingFilter, row: list[str]) -> bool:
+        if training.event_type is not None and (
+            self.event_col is None or row[self.event_col] != training.event_type
+        ):
+            return False
+        if training.min_event_value is not None:
+            value = row[self.value_col] if self.value_col is not None else ""
+            return value != "" and float(value) >= training.min_event_value
+        return True
 
     def active_users(self) -> int:
         return sum(1 for n in self.users.values() if n >= MIN_EVENTS_PER_ACTIVE_USER)
@@ -418,12 +447,12 @@ def _scan(
     header: list[str],
     fields: tuple[_Field, ...],
     name: str,
-    event_types: Iterable[str] = (),
+    training: Iterable[TrainingFilter] = (),
 ) -> _Tally:
     by_name = {f.name: f for f in fields}
     columns = [(by_name[c], _surely_valid(by_name[c])) for c in header]
     width = len(columns)
-    tally = _Tally(header, event_types)
+    tally = _Tally(header, training)
     # A quoted value may span lines: report the line a row starts on.
     start = reader.line_num + 1
     for row in reader:
@@ -464,27 +493,30 @@ def _check_minimums(tally: _Tally, dataset_type: str, name: str) -> int | None:
     return active
 
 
-def _check_event_types(
-    tally: _Tally, fields: tuple[_Field, ...], event_types: Mapping[str, str], name: str
+def _check_training_data(
+    tally: _Tally, fields: tuple[_Field, ...], training: Iterable[TrainingFilter], name: str
 ) -> None:
-    """Interactions rules that depend on the event types in the data: the minimums count only
-    the rows of a model's training.eventType, and metadata fields plus distinct event types are
-    at most 10 (limits page)."""
-    if event_types and tally.event_col is None:
-        key = next(iter(event_types.values()))
-        raise DataCheckError(
-            f"{name}: {key} trains on one event type, but the file has no EVENT_TYPE column"
-        )
-    for event, key in event_types.items():
-        sub = tally.by_event[event]
+    """Interactions rules that depend on what each model trains on: the minimums count only the
+    rows left after its event type and event value filters, and metadata fields plus distinct
+    event types are at most 10 (limits page)."""
+    for wanted, sub in tally.filtered:
+        for column, needed in (
+            ("EVENT_TYPE", wanted.event_type is not None),
+            ("EVENT_VALUE", wanted.min_event_value is not None),
+        ):
+            if needed and column not in {f.name for f in fields}:
+                raise DataCheckError(
+                    f"{name}: {wanted.key} trains on {wanted.describe()}, but the schema has no "
+                    f"{column} field"
+                )
         active = sub.active_users()
         if sub.rows < MIN_INTERACTIONS or active < MIN_ACTIVE_USERS:
             raise DataCheckError(
-                f"{name}: {key} is {json.dumps(event)}, which leaves {sub.rows} interactions and "
-                f"{active} users with {MIN_EVENTS_PER_ACTIVE_USER} or more of them; Personalize "
-                f"needs at least {MIN_INTERACTIONS} and {MIN_ACTIVE_USERS} after filtering by "
-                f"event type (event types are matched exactly; found "
-                f"{', '.join(sorted(tally.event_types)[:10]) or 'none'})"
+                f"{name}: {wanted.key} trains on {wanted.describe()}, which leaves {sub.rows} "
+                f"interactions and {active} users with {MIN_EVENTS_PER_ACTIVE_USER} or more of "
+                f"them; Personalize needs at least {MIN_INTERACTIONS} and {MIN_ACTIVE_USERS} "
+                f"after filtering by event type or value (event types are matched exactly; "
+                f"found {', '.join(sorted(tally.event_types)[:10]) or 'none'})"
             )
     counted = [
         f.name
@@ -506,15 +538,14 @@ def check_rows(
     schema: dict[str, Any],
     dataset_type: str,
     name: str,
-    event_types: Mapping[str, str] | None = None,
+    training: Sequence[TrainingFilter] = (),
 ) -> DatasetSummary:
     """Check CSV text given as an iterable of lines (a file object, a generator, ...).
 
-    `name` is what messages call the file. `event_types` maps each event type a model trains on
-    (training.eventType) to the config key that names it. Raises DataCheckError at the first
-    problem.
+    `name` is what messages call the file. `training` lists what each model trains on when it
+    filters interactions (see TrainingFilter). Raises DataCheckError at the first problem.
     """
-    event_types = dict(event_types or {}) if dataset_type == "Interactions" else {}
+    training = list(training) if dataset_type == "Interactions" else []
     fields = validate_schema(schema, dataset_type, f"{name} (schema)")
     reader = csv.reader(lines, strict=True)
     try:
@@ -524,12 +555,12 @@ def check_rows(
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]  # tolerate a UTF-8 byte order mark
         _check_header(header, fields, name)
-        tally = _scan(reader, header, fields, name, event_types)
+        tally = _scan(reader, header, fields, name, training)
     except csv.Error as exc:
         raise DataCheckError(f"{name} line {reader.line_num}: malformed CSV ({exc})") from None
     active = _check_minimums(tally, dataset_type, name)
     if dataset_type == "Interactions":
-        _check_event_types(tally, fields, event_types, name)
+        _check_training_data(tally, fields, training, name)
     return DatasetSummary(
         path=Path(name),
         dataset_type=dataset_type,
@@ -545,11 +576,11 @@ def check_dataset_file(
     path: Path,
     schema: dict[str, Any],
     dataset_type: str,
-    event_types: Mapping[str, str] | None = None,
+    training: Sequence[TrainingFilter] = (),
 ) -> DatasetSummary:
     """Check one dataset CSV against its schema and Personalize's rules, streaming row by row.
 
-    `event_types`: see check_rows. Raises DataCheckError naming the file, the line and the rule
+    `training`: see check_rows. Raises DataCheckError naming the file, the line and the rule
     at the first problem.
     """
     path = Path(path)
@@ -561,7 +592,7 @@ def check_dataset_file(
         raise DataCheckError(f"{path}: cannot open the dataset file: {exc}") from None
     with handle:
         try:
-            summary = check_rows(handle, schema, dataset_type, str(path), event_types)
+            summary = check_rows(handle, schema, dataset_type, str(path), training)
         except UnicodeDecodeError as exc:
             raise DataCheckError(f"{path}: not UTF-8 text ({exc.reason})") from None
     return dataclasses.replace(summary, path=path)

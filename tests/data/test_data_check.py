@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from components import data_check
-from components.data_check import DataCheckError, check_dataset_file, check_rows, load_schema
+from components.data_check import (
+    DataCheckError,
+    TrainingFilter,
+    check_dataset_file,
+    check_rows,
+    load_schema,
+)
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "schemas"
 INTERACTIONS = load_schema(SCHEMAS / "interactions.avsc")
@@ -458,7 +464,7 @@ def test_check_dataset_file_iterates_instead_of_reading_everything(tmp_path, mon
 
 # --- rules of the limits and custom-datasets-and-schemas pages -----------------------------------
 
-EVENT_KEY = "models[0].training.eventType"
+KEY = "models[0].training"
 
 
 def test_minimums_count_only_the_training_event_type(tmp_path):
@@ -467,16 +473,34 @@ def test_minimums_count_only_the_training_event_type(tmp_path):
     rows = [r.replace(",click,", ",purchase,") if i % 25 == 0 else r for i, r in enumerate(rows)]
     path = _write(tmp_path, [HEADER, *rows])
     assert check_dataset_file(path, INTERACTIONS, "Interactions").rows == 1250
-    assert check_dataset_file(path, INTERACTIONS, "Interactions", {"click": EVENT_KEY})
+    clicks = TrainingFilter(KEY, event_type="click")
+    assert check_dataset_file(path, INTERACTIONS, "Interactions", [clicks])
     with pytest.raises(DataCheckError) as err:
-        check_dataset_file(path, INTERACTIONS, "Interactions", {"purchase": EVENT_KEY})
+        check_dataset_file(
+            path, INTERACTIONS, "Interactions", [TrainingFilter(KEY, event_type="purchase")]
+        )
     assert str(err.value).startswith(
-        f'{path}: {EVENT_KEY} is "purchase", which leaves 50 interactions and 0 users'
+        f'{path}: {KEY} trains on eventType "purchase", which leaves 50 interactions and 0 users'
     )
-    assert "after filtering by event type" in str(err.value)
+    assert "after filtering by event type or value" in str(err.value)
 
 
-def test_event_type_needs_an_event_type_column(tmp_path):
+def test_minimums_count_only_values_at_the_threshold(tmp_path):
+    schema = _interactions_schema({"name": "EVENT_VALUE", "type": ["null", "float"]})
+    # Event values 0.0 .. 0.9 in turn: a threshold of 0.2 keeps 1000 of 1250, 0.95 keeps none.
+    rows = [f"{r},{(i % 10) / 10}" for i, r in enumerate(_events())]
+    path = _write(tmp_path, [f"{HEADER},EVENT_VALUE", *rows])
+    most = TrainingFilter(KEY, min_event_value=0.2)
+    assert check_dataset_file(path, schema, "Interactions", [most]).rows == 1250
+    with pytest.raises(DataCheckError) as err:
+        check_dataset_file(path, schema, "Interactions", [TrainingFilter(KEY, "click", 0.95)])
+    assert str(err.value).startswith(
+        f'{path}: {KEY} trains on eventType "click" and solutionConfig.eventValueThreshold 0.95, '
+        "which leaves 0 interactions"
+    )
+
+
+def test_event_filters_need_their_columns(tmp_path):
     schema = {
         "type": "record",
         "name": "Interactions",
@@ -488,8 +512,10 @@ def test_event_type_needs_an_event_type_column(tmp_path):
     }
     rows = [",".join(r.split(",")[:2] + r.split(",")[3:]) for r in _events()]
     path = _write(tmp_path, ["USER_ID,ITEM_ID,TIMESTAMP", *rows])
-    with pytest.raises(DataCheckError, match=f"{re.escape(EVENT_KEY)} trains on one event type"):
-        check_dataset_file(path, schema, "Interactions", {"click": EVENT_KEY})
+    with pytest.raises(DataCheckError, match="but the schema has no EVENT_TYPE field"):
+        check_dataset_file(path, schema, "Interactions", [TrainingFilter(KEY, "click")])
+    with pytest.raises(DataCheckError, match="but the schema has no EVENT_VALUE field"):
+        check_dataset_file(path, schema, "Interactions", [TrainingFilter(KEY, None, 1.0)])
 
 
 def _interactions_schema(*extra: dict) -> dict:

@@ -19,7 +19,9 @@ from components.config import (
     StackConfig,
     load_stack_config,
     personalize_regions,
+    training_filters,
 )
+from components.data_check import DataCheckError, TrainingFilter
 from tests.stack_harness import ROOT
 
 ALL_DATASETS = {
@@ -287,7 +289,6 @@ def test_any_project_and_stack_give_valid_names_or_a_named_problem(
 
 
 def test_minimums_are_counted_for_the_training_event_type_at_preview() -> None:
-    from components.data_check import DataCheckError
     from tests.stack_harness import Registration, run_program
 
     registered: dict[str, Registration] = {}
@@ -305,7 +306,35 @@ def test_minimums_are_counted_for_the_training_event_type_at_preview() -> None:
             },
             registered,
         )
-    assert 'models[0].training.eventType is "Watch", which leaves 0 interactions' in str(
+    assert 'models[0].training trains on eventType "Watch", which leaves 0 interactions' in str(
         raised.value
     )
     assert registered == {}
+
+
+@pytest.mark.parametrize("threshold", ["high", True, "nan"])
+def test_event_value_threshold_must_be_a_number(threshold: object) -> None:
+    found = problems(
+        models=model(
+            "aws-user-personalization-v2",
+            training={"solutionConfig": {"eventValueThreshold": threshold}},
+        )
+    )
+    assert any(
+        p.startswith("models[0].training.solutionConfig.eventValueThreshold must be a number")
+        for p in found
+    ), found
+
+
+def test_training_filters_name_each_model() -> None:
+    config = load(
+        models=[
+            {
+                "name": "recs",
+                "recipe": "aws-user-personalization-v2",
+                "training": {"eventType": "watch", "solutionConfig": {"eventValueThreshold": "2"}},
+            },
+            {"name": "rank", "recipe": "aws-personalized-ranking-v2"},
+        ]
+    )
+    assert training_filters(config) == [TrainingFilter("models[0].training", "watch", 2.0)]
