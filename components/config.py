@@ -407,7 +407,7 @@ def _read_datasets(section: _Section, root: Path) -> tuple[DatasetConfig, ...]:
     return tuple(datasets)
 
 
-def _read_model(section: _Section) -> ModelConfig | None:
+def _read_model(section: _Section, datasets: tuple[DatasetConfig, ...]) -> ModelConfig | None:
     name = section.string(
         "name",
         "",
@@ -467,6 +467,7 @@ def _read_model(section: _Section) -> ModelConfig | None:
     campaign_section.finish()
     _check_recipe_features(section, recipe, training, campaign)
     promotion = _read_promotion(section, recipe)
+    _check_model_datasets(section, campaign, promotion, datasets)
 
     gate_section = section.section("qualityGate")
     gate = {
@@ -575,13 +576,18 @@ def _read_promotion(section: _Section, recipe: str) -> NewItemsPromotion | None:
     return NewItemsPromotion(percent, max_age_days)
 
 
-def _read_models(raw: Any, problems: list[str]) -> tuple[ModelConfig, ...]:
+def _read_models(
+    raw: Any, problems: list[str], datasets: tuple[DatasetConfig, ...] = ()
+) -> tuple[ModelConfig, ...]:
     if raw is None:
         raw = [{"name": "recommendations", "recipe": "aws-user-personalization-v2"}]
     if not isinstance(raw, list) or not raw:
         problems.append(f"models must be a non-empty list of models, got {json.dumps(raw)}")
         return ()
-    models = [_read_model(_Section(item, f"models[{i}]", problems)) for i, item in enumerate(raw)]
+    models = [
+        _read_model(_Section(item, f"models[{i}]", problems), datasets)
+        for i, item in enumerate(raw)
+    ]
     found = [m for m in models if m is not None]
     names = [m.name for m in found]
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
@@ -654,9 +660,8 @@ def load_stack_config(
     datasets = _read_datasets(top.section("datasets"), root)
     models = tuple(
         dataclasses.replace(m, partition=partition)
-        for m in _read_models(top.raw_value("models"), problems)
+        for m in _read_models(top.raw_value("models"), problems, datasets)
     )
-    _check_models_against_datasets(models, datasets, problems)
     filters = _read_filters(top.section("filters"))
 
     events_section = top.section("events")
@@ -852,33 +857,36 @@ def _items_fields(datasets: tuple[DatasetConfig, ...]) -> dict[str, str] | None:
     return fields
 
 
-def _check_models_against_datasets(
-    models: tuple[ModelConfig, ...], datasets: tuple[DatasetConfig, ...], problems: list[str]
+def _check_model_datasets(
+    section: _Section,
+    campaign: CampaignConfig,
+    promotion: NewItemsPromotion | None,
+    datasets: tuple[DatasetConfig, ...],
 ) -> None:
     """Model settings that need an Items dataset, and the fields they name in it."""
     has_items = any(d.dataset_type == "Items" for d in datasets)
-    fields = _items_fields(datasets) if has_items else None
-    for index, model in enumerate(models):
-        key = f"models[{index}]"
-        # "To add metadata to recommendations, you must have an Items dataset with a column of
-        # metadata" (campaigns page, enabling metadata in recommendations).
-        if model.campaign.enable_metadata and not has_items:
-            problems.append(
-                f"{key}.campaign.enableMetadata returns Items dataset columns with each "
-                "recommendation and needs datasets.items (with at least one metadata column)"
-            )
-        if model.promote_new_items is not None:
-            if not has_items:
-                problems.append(
-                    f"{key}.promoteNewItems filters on the Items dataset's {CREATION_TIMESTAMP} "
-                    "and needs datasets.items"
-                )
-            elif fields is not None and fields.get(CREATION_TIMESTAMP) != "long":
-                problems.append(
-                    f"{key}.promoteNewItems needs a {CREATION_TIMESTAMP} field of type long in "
-                    f"the Items schema (when each item was added, in epoch seconds); the schema "
-                    f"has fields {', '.join(fields)}"
-                )
+    # "To add metadata to recommendations, you must have an Items dataset with a column of
+    # metadata" (campaigns page, enabling metadata in recommendations).
+    if campaign.enable_metadata and not has_items:
+        section.problems.append(
+            f"{section.key('campaign.enableMetadata')} returns Items dataset columns with each "
+            "recommendation and needs datasets.items (with at least one metadata column)"
+        )
+    if promotion is None:
+        return
+    if not has_items:
+        section.problems.append(
+            f"{section.key('promoteNewItems')} filters on the Items dataset's "
+            f"{CREATION_TIMESTAMP} and needs datasets.items"
+        )
+        return
+    fields = _items_fields(datasets)
+    if fields is not None and fields.get(CREATION_TIMESTAMP) != "long":
+        section.problems.append(
+            f"{section.key('promoteNewItems')} needs a {CREATION_TIMESTAMP} field of type long "
+            f"in the Items schema (when each item was added, in epoch seconds); the schema has "
+            f"fields {', '.join(fields)}"
+        )
 
 
 def training_filters(config: StackConfig) -> list[TrainingFilter]:

@@ -338,3 +338,18 @@ def test_training_filters_name_each_model() -> None:
         ]
     )
     assert training_filters(config) == [TrainingFilter("models[0].training", "watch", 2.0)]
+
+
+def test_dataset_problems_name_the_model_s_own_index() -> None:
+    found = problems(
+        datasets={"interactions": "data/interactions.csv"},
+        models=[
+            {"name": "Bad!", "recipe": "aws-sims"},
+            {
+                "name": "recs",
+                "recipe": "aws-user-personalization-v2",
+                "promoteNewItems": {"percent": 20, "maxAgeDays": 7},
+            },
+        ],
+    )
+    assert any(p.startswith("models[1].promoteNewItems filters on the Items") for p in found)
