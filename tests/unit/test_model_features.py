@@ -134,3 +134,37 @@ def test_arns_the_program_derives_carry_the_partition_of_the_region() -> None:
     assert all(arn.startswith("arn:aws-cn:") for arn in json.loads(env["FILTER_ARNS"]).values())
     solution = china.one(DYNAMIC + "Solution")
     assert solution.inputs["recipe_arn"].startswith("arn:aws-cn:personalize:::recipe/")
+
+
+def test_the_promotion_filter_keeps_items_newer_than_the_cutoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The emulator's filter grammar reads the expression and the value as the handler sends it.
+    from local.personalize_emulator import filters
+
+    monkeypatch.setenv(
+        NEW_ITEMS_PROMOTION_ENV,
+        json.dumps(
+            {
+                "name": "new-items",
+                "percentPromotedItems": 10,
+                "filterArn": "arn:aws:personalize:us-east-1:123456789012:filter/p",
+                "cutoffParameter": "CUTOFF",
+                "maxAgeDays": 7,
+            }
+        ),
+    )
+    monkeypatch.setattr(recommend.time, "time", lambda: 1_700_000_000)
+    promotion = recommend.new_items_promotion(None)
+    assert promotion is not None
+    keep = filters.compile_filter(
+        filters.parse(NEW_ITEMS_FILTER_EXPRESSION),
+        promotion["filterValues"],
+        {
+            "new": {"CREATION_TIMESTAMP": 1_700_000_000 - 6 * 86_400},
+            "old": {"CREATION_TIMESTAMP": 1_700_000_000 - 8 * 86_400},
+        },
+        {},
+    )
+    assert keep("new")
+    assert not keep("old")
