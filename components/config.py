@@ -115,10 +115,6 @@ class ModelConfig:
     def route(self) -> Route:
         return RECIPES[self.recipe]
 
-    @property
-    def recipe_arn(self) -> str:
-        return f"arn:aws:personalize:::recipe/{self.recipe}"
-
 
 @dataclass(frozen=True)
 class EventsConfig:
@@ -150,6 +146,9 @@ class ApiConfig:
     cors_allow_origin: str | None = None
     smoke_test: bool = False
     smoke_test_user: str | None = None
+    # Take over the region's API Gateway CloudWatch role setting (a per-account, per-region
+    # singleton); off by default so a stack never overwrites or resets another's setting.
+    manage_account_logging_role: bool = False
 
 
 @dataclass(frozen=True)
@@ -575,6 +574,7 @@ def load_stack_config(
         ),
         smoke_test=api_section.boolean("smokeTest", False),
         smoke_test_user=api_section.optional_string("smokeTestUser"),
+        manage_account_logging_role=api_section.boolean("manageAccountLoggingRole", False),
     )
     api_section.finish()
     if api.quota_per_day is not None and api.auth != "apiKey":

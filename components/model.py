@@ -11,6 +11,7 @@ from typing import Any
 
 import pulumi
 
+from components.arns import arn
 from components.config import EXPLORATION_RECIPES, ModelConfig, Route, StackConfig
 from components.datasets import Datasets
 from providers import Campaign, Filter, Solution, SolutionVersion
@@ -20,7 +21,7 @@ def arn_of(
     kind: str, name: str, account_id: pulumi.Input[str], region: pulumi.Input[str]
 ) -> pulumi.Output[str]:
     """The ARN a named Personalize resource will have, known before it exists."""
-    return pulumi.Output.concat("arn:aws:personalize:", region, ":", account_id, f":{kind}/{name}")
+    return arn("personalize", region, account_id, f"{kind}/{name}")
 
 
 def campaign_config(model: ModelConfig) -> dict[str, Any]:
@@ -71,7 +72,8 @@ class ModelDeployment(pulumi.ComponentResource):
             f"{name}-solution",
             name=self.name,
             dataset_group_arn=datasets.dataset_group.arn,
-            recipe_arn=model.recipe_arn,
+            # Recipes are AWS-owned: no region or account in their ARN.
+            recipe_arn=arn("personalize", "", "", f"recipe/{model.recipe}"),
             perform_auto_training=model.training.auto_training,
             auto_training_schedule=(
                 model.training.auto_training_schedule if model.training.auto_training else None

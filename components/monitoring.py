@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.api import Api
+from components.arns import arn
 from components.config import StackConfig
 from components.streaming import Streaming
 
@@ -56,9 +57,7 @@ def alarm_key_policy(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
                 {
                     "Sid": "AccountAdministersKey",
                     "Effect": "Allow",
-                    "Principal": {
-                        "AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")
-                    },
+                    "Principal": {"AWS": arn("iam", "", account_id, "root")},
                     "Action": KEY_ADMIN_ACTIONS,
                     "Resource": "*",
                 },

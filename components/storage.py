@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from components.arns import arn
 from components.config import DatasetConfig, StackConfig
 
 DATASETS_PREFIX = "datasets/"
@@ -42,11 +43,7 @@ def personalize_trust_policy(
                     "Action": "sts:AssumeRole",
                     "Condition": {
                         "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {
-                            "aws:SourceArn": pulumi.Output.concat(
-                                "arn:aws:personalize:", region, ":", account_id, ":*"
-                            )
-                        },
+                        "ArnLike": {"aws:SourceArn": arn("personalize", region, account_id, "*")},
                     },
                 }
             ],
