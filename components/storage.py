@@ -17,6 +17,10 @@ from components.arns import arn
 from components.config import DatasetConfig, StackConfig
 
 DATASETS_PREFIX = "datasets/"
+# The role policy and bucket policy Personalize documents for dataset imports.
+PERSONALIZE_S3_ACCESS_PAGE = (
+    "https://docs.aws.amazon.com/personalize/latest/dg/granting-personalize-s3-access.html"
+)
 ARCHIVE_ERRORS_PREFIX = "errors/"
 
 
@@ -132,7 +136,7 @@ class Storage(pulumi.ComponentResource):
         self.bucket_policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=self.bucket.id,
-            policy=self._bucket_policy(account_id),
+            policy=self._bucket_policy(),
             # S3 refuses a bucket policy while the public access block is being applied.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
         )
@@ -150,6 +154,11 @@ class Storage(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        # The documented service-role policy ("Attaching an Amazon S3 policy to your Amazon
+        # Personalize service role", PERSONALIZE_S3_ACCESS_PAGE): s3:ListBucket on the bucket
+        # with no condition (no page shows an s3:prefix condition working for import jobs) and
+        # s3:GetObject on objects, here only those under the dataset prefix (an object ARN's key
+        # prefix is how S3 scopes object actions).
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-personalize-read",
             role=self.role.id,
@@ -158,11 +167,10 @@ class Storage(pulumi.ComponentResource):
                     "Version": "2012-10-17",
                     "Statement": [
                         {
-                            "Sid": "ListDatasetPrefix",
+                            "Sid": "ListDatasetBucket",
                             "Effect": "Allow",
                             "Action": ["s3:ListBucket"],
                             "Resource": self.bucket.arn,
-                            "Condition": {"StringLike": {"s3:prefix": [f"{DATASETS_PREFIX}*"]}},
                         },
                         {
                             "Sid": "ReadDatasetFiles",
@@ -214,7 +222,13 @@ class Storage(pulumi.ComponentResource):
             "s3://", self.bucket.bucket, "/", self.dataset_objects[dataset_key].key
         )
 
-    def _bucket_policy(self, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    def _bucket_policy(self) -> pulumi.Output[str]:
+        """TLS only, and Personalize's read access as its documentation gives it.
+
+        The service-principal statement has no condition: the documented bucket policy
+        (PERSONALIZE_S3_ACCESS_PAGE) has none, and no page shows an import job succeeding with
+        aws:SourceAccount on it; docs/aws-assumptions.md says how to try the tighter form.
+        """
         bucket_arn = self.bucket.arn
         return pulumi.Output.json_dumps(
             {
@@ -237,7 +251,6 @@ class Storage(pulumi.ComponentResource):
                             bucket_arn,
                             pulumi.Output.concat(bucket_arn, "/", DATASETS_PREFIX, "*"),
                         ],
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
                     },
                 ],
             }

@@ -26,6 +26,10 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS maximum: time to inspect and repla
 # account that may use the stream decrypt through Kinesis, so neither the forwarder nor Firehose
 # needs a kms: statement.
 KINESIS_KMS_KEY = "alias/aws/kinesis"
+# "Grant Firehose access to an Amazon S3 destination": the role policy this one follows.
+FIREHOSE_S3_ACCESS_PAGE = (
+    "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3"
+)
 DAY_PARTITION = "!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/"
 
 # What a reader of this stream needs (Lambda's poller and Firehose), on the stream ARN only.
@@ -257,17 +261,16 @@ class Streaming(pulumi.ComponentResource):
                             "Resource": self.stream.arn,
                         },
                         {
+                            # Bucket-level actions as Firehose documents them, unconditioned
+                            # (FIREHOSE_S3_ACCESS_PAGE); object actions below stay on the prefixes.
                             "Sid": "LocateBucket",
                             "Effect": "Allow",
-                            "Action": ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                            "Action": [
+                                "s3:GetBucketLocation",
+                                "s3:ListBucket",
+                                "s3:ListBucketMultipartUploads",
+                            ],
                             "Resource": bucket_arn,
-                        },
-                        {
-                            "Sid": "ListArchivePrefixes",
-                            "Effect": "Allow",
-                            "Action": ["s3:ListBucket"],
-                            "Resource": bucket_arn,
-                            "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
                         },
                         {
                             "Sid": "WriteArchivePrefixes",

@@ -7,6 +7,7 @@ rewritten the same way. Any `arn:aws:` left in any input was then written by the
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -46,10 +47,8 @@ def strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
         if value.lstrip().startswith(("{", "[")):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 yield from strings(json.loads(value))
-            except json.JSONDecodeError:
-                pass
     elif isinstance(value, dict):
         for key, item in value.items():
             yield key
