@@ -350,9 +350,11 @@ class Api(pulumi.ComponentResource):
         }
         filters = list(filter_arns.values())
         recommend_statements: list[dict[str, Any]] = []
-        # GetRecommendations and GetPersonalizedRanking authorize the campaign and, when the
-        # request names one, the filter (an optional resource type of both actions in the
-        # service authorization reference); so the filter ARNs are listed with the campaigns.
+        # The Service Authorization Reference lists the campaign as the resource GetRecommendations
+        # and GetPersonalizedRanking authorize (parliament's copy: campaign only); it lists no
+        # filter resource for them. The filter ARNs are listed beside the campaigns anyway: they
+        # grant nothing else, and should the service also check the filter a request names, the
+        # role already allows exactly this stack's filters.
         reading = [
             campaign_arns[r] for r in ("recommendations", "similar-items") if r in campaign_arns
         ]

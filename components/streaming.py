@@ -201,11 +201,11 @@ class Streaming(pulumi.ComponentResource):
                 "Resource": self.dlq.arn,
             },
             {
-                # The service authorization reference lists event-tracker as PutEvents' resource
-                # type, but the request names the tracker only by trackingId and the PutEvents API
-                # reference states that a Lambda execution role needs personalize:PutEvents on
-                # Resource "*". So "*" here; this role can still reach only the tracker whose
-                # tracking ID it is given (TRACKING_ID), and it has no other personalize action.
+                # The request names the tracker only by trackingId, and the PutEvents API
+                # reference says a Lambda execution role needs personalize:PutEvents on Resource
+                # "*" (the copy of the Service Authorization Reference parliament ships lists no
+                # resource type for it). This role has no other personalize action, and the only
+                # tracking ID it is given is this stack's (TRACKING_ID).
                 "Sid": "PutEventsToTracker",
                 "Effect": "Allow",
                 "Action": ["personalize:PutEvents"],
