@@ -144,3 +144,12 @@ def test_changed_schema_re_imports_even_with_the_same_data(tmp_path) -> None:
         ]
 
     assert job_name(before) != job_name(after)
+
+
+def test_bucket_prefix_fits_s3_rules_for_any_name_prefix() -> None:
+    # S3 adds a suffix to a bucket prefix of at most 37 lower-case characters.
+    run = run_program("dev", {"personalize-realtime:namePrefix": "Reco-" + "X" * 27})
+    prefix = run.one("aws:s3/bucket:Bucket").inputs["bucketPrefix"]
+    assert len(prefix) <= 37
+    assert prefix == prefix.lower()
+    assert prefix.startswith("reco-")

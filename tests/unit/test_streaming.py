@@ -238,6 +238,8 @@ def test_firehose_archives_by_day_with_configured_compression_and_buffering(
     assert inputs["name"] == f"{expected['prefix']}-archive"
     assert inputs["destination"] == "extended_s3"
     assert inputs["kinesisSourceConfiguration"]["kinesisStreamArn"] == run.one(STREAM).state["arn"]
+    # Firehose refuses its own server-side encryption for a Kinesis source.
+    assert "serverSideEncryption" not in inputs
     s3 = inputs["extendedS3Configuration"]
     bucket = run.one("aws:s3/bucket:Bucket")
     assert s3["bucketArn"] == bucket.state["arn"]
