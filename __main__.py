@@ -5,6 +5,7 @@ import pulumi_aws as aws
 
 from components import config as stack_config
 from components.api import Api
+from components.arns import provider_region
 from components.data_check import check_dataset_file, load_schema
 from components.datasets import Datasets, dataset_arn
 from components.model import Models
@@ -24,7 +25,8 @@ for dataset in config.datasets:
     )
 
 account_id = aws.get_caller_identity_output().account_id
-region = aws.get_region_output().region
+# The provider's region, held to the partition the config derived from it at preview.
+region = provider_region(config)
 
 storage = Storage("storage", config=config, account_id=account_id, region=region)
 datasets = Datasets("datasets", config=config, storage=storage, region=region)

@@ -8,7 +8,6 @@ Unknown keys are errors too, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import math
@@ -153,15 +152,10 @@ class ModelConfig:
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
     quality_gate: Mapping[str, float] = field(default_factory=dict)
     promote_new_items: NewItemsPromotion | None = None
-    partition: str = "aws"
 
     @property
     def route(self) -> Route:
         return RECIPES[self.recipe]
-
-    @property
-    def recipe_arn(self) -> str:
-        return f"arn:{self.partition}:personalize:::recipe/{self.recipe}"
 
 
 @dataclass(frozen=True)
@@ -194,6 +188,9 @@ class ApiConfig:
     cors_allow_origin: str | None = None
     smoke_test: bool = False
     smoke_test_user: str | None = None
+    # Take over the region's API Gateway CloudWatch role setting (a per-account, per-region
+    # singleton); off by default so a stack never overwrites or resets another's setting.
+    manage_account_logging_role: bool = False
 
 
 @dataclass(frozen=True)
@@ -222,6 +219,8 @@ class StackConfig:
     log_retention_days: int
     tags: Mapping[str, str]
     region: str | None = None
+    # The region's partition (`aws`, `aws-cn`, `aws-us-gov`) from botocore's endpoint data: the
+    # one source of the partition every ARN the program writes carries (components/arns.py).
     partition: str = "aws"
 
     def dataset(self, dataset_type: DatasetType) -> DatasetConfig | None:
@@ -658,10 +657,7 @@ def load_stack_config(
     name_prefix = _read_name_prefix(top, project, stack)
     partition = _check_region(region, problems)
     datasets = _read_datasets(top.section("datasets"), root)
-    models = tuple(
-        dataclasses.replace(m, partition=partition)
-        for m in _read_models(top.raw_value("models"), problems, datasets)
-    )
+    models = _read_models(top.raw_value("models"), problems, datasets)
     filters = _read_filters(top.section("filters"))
 
     events_section = top.section("events")
@@ -707,6 +703,7 @@ def load_stack_config(
         ),
         smoke_test=api_section.boolean("smokeTest", False),
         smoke_test_user=api_section.optional_string("smokeTestUser"),
+        manage_account_logging_role=api_section.boolean("manageAccountLoggingRole", False),
     )
     api_section.finish()
     if api.quota_per_day is not None and api.auth != "apiKey":
@@ -820,20 +817,42 @@ def personalize_regions() -> dict[str, str]:
     }
 
 
-def _check_region(region: str | None, problems: list[str]) -> str:
+def _check_region(region: str | None, problems: list[str], key: str = "aws:region") -> str:
     """The stack's partition; a region without Personalize is refused before anything exists."""
     if not region:
-        return "aws"  # unknown at preview: the AWS provider itself will ask for one
+        return "aws"  # unknown at preview: `check_provider_region` holds the provider's region
     regions = personalize_regions()
     partition = regions.get(region)
     if partition is None:
         problems.append(
-            f"aws:region {json.dumps(region)} has no Amazon Personalize endpoint; "
+            f"{key} {json.dumps(region)} has no Amazon Personalize endpoint; "
             f"choose one of {', '.join(sorted(regions))} (botocore's endpoint data: if "
             "Personalize launched there since, upgrade boto3)"
         )
         return "aws"
     return partition
+
+
+def check_provider_region(config: StackConfig, region: str) -> str:
+    """The region the AWS provider resolved, held to what the config derived at preview.
+
+    The provider may find its region where the program cannot look at preview (an AWS profile's
+    `region`); then `config.region` is None and `config.partition` is the default. Refuse that
+    region when it has no Personalize or lies in another partition, instead of writing ARNs that
+    name nothing. Returns the region unchanged.
+    """
+    problems: list[str] = []
+    partition = _check_region(region, problems, key="the AWS provider's region")
+    if not problems and partition != config.partition:
+        problems.append(
+            f"the AWS provider's region {json.dumps(region)} is in partition "
+            f"{json.dumps(partition)}, but no aws:region, AWS_REGION or AWS_DEFAULT_REGION names "
+            f"it, so the stack's ARNs would be built for {json.dumps(config.partition)}; "
+            f"set aws:region to {json.dumps(region)}"
+        )
+    if problems:
+        raise ConfigError(problems)
+    return region
 
 
 def _items_fields(datasets: tuple[DatasetConfig, ...]) -> dict[str, str] | None:

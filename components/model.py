@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 
+from components.arns import arn
 from components.config import (
     CREATION_TIMESTAMP,
     EXPLORATION_RECIPES,
@@ -42,12 +43,10 @@ def arn_of(
     name: str,
     account_id: pulumi.Input[str],
     region: pulumi.Input[str],
-    partition: str = "aws",
+    partition: str,
 ) -> pulumi.Output[str]:
     """The ARN a named Personalize resource will have, known before it exists."""
-    return pulumi.Output.concat(
-        f"arn:{partition}:personalize:", region, ":", account_id, f":{kind}/{name}"
-    )
+    return arn(partition, "personalize", region, account_id, f"{kind}/{name}")
 
 
 def campaign_config(model: ModelConfig) -> dict[str, Any]:
@@ -101,7 +100,8 @@ class ModelDeployment(pulumi.ComponentResource):
             f"{name}-solution",
             name=self.name,
             dataset_group_arn=datasets.dataset_group.arn,
-            recipe_arn=model.recipe_arn,
+            # Recipes are AWS-owned: no region or account in their ARN.
+            recipe_arn=arn(config.partition, "personalize", "", "", f"recipe/{model.recipe}"),
             perform_auto_training=model.training.auto_training,
             auto_training_schedule=(
                 model.training.auto_training_schedule if model.training.auto_training else None

@@ -17,6 +17,7 @@ from components.config import (
     RESERVED_BUCKET_PREFIXES,
     ConfigError,
     StackConfig,
+    check_provider_region,
     load_stack_config,
     personalize_regions,
     training_filters,
@@ -224,15 +225,36 @@ def test_a_region_without_personalize_is_refused() -> None:
 
 
 def test_the_partition_follows_the_region() -> None:
+    # The one partition every ARN is built with (components/arns.py); that recipe, dataset,
+    # campaign and policy ARNs carry it is held by test_model_features and test_partition.
     china = next(r for r, partition in personalize_regions().items() if partition == "aws-cn")
-    config = load(region=china)
-    assert config.partition == "aws-cn"
-    assert config.models[0].recipe_arn.startswith("arn:aws-cn:personalize:::recipe/")
-    assert load(region="eu-west-1").models[0].recipe_arn.startswith("arn:aws:personalize:::")
+    assert load(region=china).partition == "aws-cn"
+    assert load(region="eu-west-1").partition == "aws"
 
 
 def test_an_unknown_region_is_left_to_the_provider() -> None:
-    assert load(region=None).partition == "aws"
+    config = load(region=None)
+    assert config.partition == "aws"
+    assert check_provider_region(config, "eu-west-1") == "eu-west-1"
+
+
+def test_a_provider_region_the_config_cannot_see_is_held_to_its_partition() -> None:
+    # The provider may read its region from an AWS profile, which the config never sees.
+    unseen = load(region=None)
+    with pytest.raises(ConfigError) as raised:
+        check_provider_region(unseen, "cn-north-1")
+    assert raised.value.problems == [
+        'the AWS provider\'s region "cn-north-1" is in partition "aws-cn", but no aws:region, '
+        "AWS_REGION or AWS_DEFAULT_REGION names it, so the stack's ARNs would be built for "
+        '"aws"; set aws:region to "cn-north-1"'
+    ]
+    with pytest.raises(ConfigError) as raised:
+        check_provider_region(unseen, "us-west-1")
+    assert raised.value.problems[0].startswith(
+        'the AWS provider\'s region "us-west-1" has no Amazon Personalize endpoint'
+    )
+    # A region the config saw gives the same partition, so nothing is refused.
+    assert check_provider_region(load(region="cn-north-1"), "cn-north-1") == "cn-north-1"
 
 
 # --- the name prefix -----------------------------------------------------------------------------
