@@ -180,7 +180,8 @@ def test_structured_values_arrive_as_json_text() -> None:
                     {"name": "r", "recipe": "aws-user-personalization"},
                 ]
             },
-            "models[0].campaign item exploration (explorationWeight, explorationItemAgeCutOff) applies only to recipes",
+            "models[0].campaign.explorationWeight applies only to recipe aws-user-personalization "
+            '(CreateCampaign takes itemExplorationConfig for no other), got recipe "aws-sims"',
         ),
         (
             {"namePrefix": "-bad"},
