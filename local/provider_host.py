@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +21,8 @@ from pulumi.dynamic import ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from local.pulumi_pickle import sdk_pickle_patch_undone
 
 PROVIDER_KEY = "__provider"
 UNKNOWN = rpc.UNKNOWN
@@ -38,18 +39,10 @@ class ProviderHostError(Exception):
 
 
 def serialized(provider: ResourceProvider) -> str:
-    """The ``__provider`` value the SDK puts into a dynamic resource's inputs.
-
-    ``serialize_provider`` (pulumi 3.272) patches ``pickle._Pickler`` for good and wraps its own
-    earlier patch on every call, so a process that serializes a few hundred providers (a test
-    run driving the host) ends in RecursionError. What it patched is put back after each call.
-    """
-    pickler: Any = pickle._Pickler  # type: ignore[attr-defined,unused-ignore]
-    saved = (pickler._batch_setitems, pickler.save_dict)
-    try:
+    """The ``__provider`` value the SDK puts into a dynamic resource's inputs, leaving the pickler
+    as it was (local/pulumi_pickle.py says why)."""
+    with sdk_pickle_patch_undone():
         return serialize_provider(provider)
-    finally:
-        pickler._batch_setitems, pickler.save_dict = saved
 
 
 class ProviderHost:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
+
+from local.pulumi_pickle import sdk_pickle_patch_undone
 
 
 @pytest.fixture(autouse=True)
 def _pulumi_pickler_unwrapped() -> Iterator[None]:
-    """Undo what serializing a dynamic provider leaves behind on the pure-Python pickler.
-
-    pulumi.dynamic's serialize_provider (pulumi 3.x) wraps `pickle._Pickler._batch_setitems` in a
-    sorting function on every call and never restores it, so each dynamic resource a program
-    registers adds one frame to every later dict pickling. One test process runs the program
-    hundreds of times; without this, pickling fails with RecursionError after about a thousand
-    dynamic resources, whichever test comes next. Each test starts from the original methods.
-    """
-    pickler: Any = pickle._Pickler
-    saved = (pickler._batch_setitems, pickler.save_dict)
-    yield
-    pickler._batch_setitems, pickler.save_dict = saved
+    """Each test starts from the pickler's own methods: a program run under mocks serializes every
+    dynamic resource it registers, and the SDK's serializer leaves a wrapper behind each time."""
+    with sdk_pickle_patch_undone():
+        yield
