@@ -11,6 +11,7 @@ import pytest
 from components.config import ModelConfig, StackConfig, load_stack_config
 from components.data_check import DataCheckError
 from components.model import solution_name
+from providers.solution import settings_id
 from tests.stack_harness import ROOT, Registration, StackRun, run_program, stack_config
 
 DYNAMIC = "pulumi-python:dynamic/personalize:"
@@ -249,3 +250,12 @@ def test_a_change_that_needs_a_new_solution_gives_it_a_new_name() -> None:
         with_training(solution_config={}),
     ]
     assert {solution_name(config, changed) for changed in in_place} == {name}
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "cn-north-1"])
+def test_the_solution_name_carries_the_id_of_the_settings_it_is_sent(region: str) -> None:
+    # The id must hash exactly the inputs the solution gets (the recipe ARN in the stack's
+    # partition included), or a changed setting could keep the old name and delete first.
+    run = run_program("prod", {"aws:region": region})
+    for solution in run.of_type(DYNAMIC + "Solution"):
+        assert solution.inputs["name"].endswith("-" + settings_id(solution.inputs))
