@@ -23,6 +23,7 @@ from components.config import (
     training_filters,
 )
 from components.data_check import DataCheckError, TrainingFilter
+from providers.solution import SETTINGS_ID_LENGTH
 from tests.stack_harness import ROOT
 
 ALL_DATASETS = {
@@ -30,8 +31,9 @@ ALL_DATASETS = {
     "items": "data/items.csv",
     "users": "data/users.csv",
 }
-# The longest suffix the components append to the prefix (a filter or promotion filter name).
-LONGEST_SUFFIX = "-promo-" + "m" * 20
+# The longest suffix the components append to the prefix: a solution's, `-<model>-<settings id>`
+# (components/model.py:solution_name), longer than a filter's or a promotion filter's.
+LONGEST_SUFFIX = "-" + "m" * 20 + "-" + "0" * SETTINGS_ID_LENGTH
 # S3 general purpose bucket naming rules (lower case letters, digits, dots and dashes).
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 

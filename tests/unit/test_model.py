@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from components.config import ModelConfig, StackConfig, load_stack_config
+from components.config import (
+    NAME_PATTERN,
+    NAME_PREFIX_MAX,
+    ModelConfig,
+    StackConfig,
+    load_stack_config,
+)
 from components.data_check import DataCheckError
 from components.model import solution_name
 from providers.solution import settings_id
@@ -259,3 +265,12 @@ def test_the_solution_name_carries_the_id_of_the_settings_it_is_sent(region: str
     run = run_program("prod", {"aws:region": region})
     for solution in run.of_type(DYNAMIC + "Solution"):
         assert solution.inputs["name"].endswith("-" + settings_id(solution.inputs))
+
+
+def test_the_longest_solution_name_fits_personalize() -> None:
+    # The longest prefix and model name the config check lets through, plus the settings id.
+    config = replace(dev_config(), name_prefix="p" * NAME_PREFIX_MAX)
+    model = replace(config.models[0], name="m" * 20)
+    name = solution_name(config, model)
+    assert len(name) <= 63, name
+    assert NAME_PATTERN.match(name), name
