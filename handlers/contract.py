@@ -45,6 +45,13 @@ from handlers.validation import FLOAT_MAX, ID_FORBIDDEN, ID_MAX, KEY_PATTERN
 NUM_RESULTS_DEFAULT = 25
 NUM_RESULTS_MAX = 500  # GetRecommendations numResults (botocore model)
 RANKING_INPUT_MAX = 500  # GetPersonalizedRanking inputList
+# With metadataColumns, numResults and inputList are at most 50, with at most 10 columns of up to
+# 150 characters (GetRecommendations / GetPersonalizedRanking, botocore personalize-runtime).
+WITH_METADATA_MAX = 50
+METADATA_COLUMNS_MAX = 10
+METADATA_COLUMN_MAX = 150
+# Items columns are Avro field names.
+COLUMN_NAME = "[A-Za-z_][A-Za-z0-9_]*"
 CONTEXT_MAX = 150  # entries; keys <= 150 characters, values <= 1000 (botocore model)
 CONTEXT_KEY_MAX = 150
 FILTER_VALUES_MAX = 25  # entries; keys <= 50 characters, values <= 1000
@@ -165,6 +172,29 @@ CONTEXT = Param(
     deep_object=True,
 )
 
+METADATA_COLUMNS_RULE = (
+    f"at most {METADATA_COLUMNS_MAX} Items columns of those the deployment lets this model return "
+    "(`models[].campaign.enableMetadata`; refused otherwise); {limit} is then at most "
+    f"{WITH_METADATA_MAX}"
+)
+METADATA_COLUMNS = Param(
+    "metadataColumns",
+    "Items columns to return with each item as `metadata`, comma-separated "
+    "(`metadataColumns=GENRES,YEAR`): " + METADATA_COLUMNS_RULE.format(limit="`numResults`") + ".",
+    {
+        "type": "string",
+        "pattern": f"^{COLUMN_NAME}(,{COLUMN_NAME}){{0,{METADATA_COLUMNS_MAX - 1}}}$",
+        "maxLength": METADATA_COLUMNS_MAX * (METADATA_COLUMN_MAX + 1) - 1,
+    },
+)
+PROMOTE_NEW_ITEMS = Param(
+    "promoteNewItems",
+    "`false` leaves out the deployment's new-items promotion (`models[].promoteNewItems`) for "
+    "this request; promoted items carry `promotionName`. Without a configured promotion it changes "
+    "nothing.",
+    {"type": "boolean", "default": True},
+)
+
 RECOMMENDATIONS_OK = {"200": ("Recommended or ranked items, best first.", "Recommendations")}
 CATALOG_OK = {
     "200": ("Every record was written.", "CatalogResults"),
@@ -211,6 +241,8 @@ OPERATIONS: tuple[Operation, ...] = (
             FILTER,
             FILTER_VALUES,
             CONTEXT,
+            METADATA_COLUMNS,
+            PROMOTE_NEW_ITEMS,
         ),
         success=RECOMMENDATIONS_OK,
     ),
@@ -425,13 +457,42 @@ def _catalog_record(name: str, avro_schema: str | None) -> Schema:
 
 
 def _schemas(
-    catalog: Mapping[str, str | None], filters: Mapping[str, Sequence[str]] | None
+    catalog: Mapping[str, str | None],
+    filters: Mapping[str, Sequence[str]] | None,
+    metadata_columns: Mapping[str, Sequence[str]] | None,
 ) -> Schema:
     filter_name: Schema = FILTER.schema
     filter_keys: Schema = {"pattern": KEY_PATTERN, "minLength": 1, "maxLength": FILTER_KEY_MAX}
     if filters is not None:
         filter_name = {"type": "string", "enum": sorted(filters)}
         filter_keys = {"enum": sorted({k for keys in filters.values() for k in keys})}
+    ranking_columns: Schema = {
+        "metadataColumns": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": METADATA_COLUMNS_MAX,
+            "items": {
+                "type": "string",
+                "pattern": f"^{COLUMN_NAME}$",
+                "maxLength": METADATA_COLUMN_MAX,
+            },
+            "description": "Items columns to return with each item as `metadata`: "
+            + METADATA_COLUMNS_RULE.format(limit="`itemIds`")
+            + ".",
+        }
+    }
+    if metadata_columns is not None:
+        allowed = sorted(metadata_columns.get("rankings", []))
+        ranking_columns = (
+            {
+                "metadataColumns": {
+                    **ranking_columns["metadataColumns"],
+                    "items": {"type": "string", "enum": allowed},
+                }
+            }
+            if allowed
+            else {}
+        )
     error_fields: Schema = {
         "code": {"type": "string", "example": "InvalidParameter"},
         "message": {"type": "string"},
@@ -484,6 +545,16 @@ def _schemas(
                                 "type": ["number", "null"],
                                 "description": "null for models that do not score.",
                             },
+                            "metadata": {
+                                "type": "object",
+                                "description": "The Items columns asked for as "
+                                "`metadataColumns`, when the item has them.",
+                                "additionalProperties": {"type": "string"},
+                            },
+                            "promotionName": {
+                                "type": "string",
+                                "description": "Set when a promotion placed the item.",
+                            },
                         },
                     },
                 },
@@ -497,7 +568,8 @@ def _schemas(
             "type": "object",
             "additionalProperties": False,
             "required": ["userId", "itemIds"],
-            "description": "`filterValues` needs `filter`.",
+            "description": "`filterValues` needs `filter`. With `metadataColumns`, `itemIds` "
+            f"holds at most {WITH_METADATA_MAX} items.",
             "properties": {
                 "userId": ID,
                 "itemIds": {
@@ -507,6 +579,7 @@ def _schemas(
                     "items": ID,
                 },
                 "context": _string_map(CONTEXT_KEY_MAX, CONTEXT_MAX, MAP_VALUE),
+                **ranking_columns,
                 "filter": filter_name,
                 "filterValues": {
                     **_string_map(
@@ -750,6 +823,7 @@ def document(
     *,
     filters: Mapping[str, Sequence[str]] | None = None,
     catalog_schemas: Mapping[str, str | None] | None = None,
+    metadata_columns: Mapping[str, Sequence[str]] | None = None,
     auth: str = "apiKey",
     server: str | None = None,
 ) -> Schema:
@@ -758,14 +832,18 @@ def document(
 
     ``filters`` (name -> placeholder keys) narrows ``filter`` and ``filterValues`` to what the
     deployment configures; ``catalog_schemas`` (``items``/``users`` -> Avro schema text) gives
-    the catalog records' fields; ``auth`` is the stack's ``api.auth``.
+    the catalog records' fields; ``metadata_columns`` (route -> Items columns, as the
+    METADATA_COLUMNS variable holds them) narrows ``metadataColumns`` to those columns and drops
+    it where the route's model returns none; ``auth`` is the stack's ``api.auth``.
     """
-    schemas = _schemas(catalog_schemas or {}, filters)
+    schemas = _schemas(catalog_schemas or {}, filters, metadata_columns)
     paths: Schema = {}
     for op in operations:
         item = _operation_doc(op)
         if filters is not None:
             item = _narrow_filters(item, filters)
+        if metadata_columns is not None:
+            item = _narrow_metadata_columns(item, metadata_columns.get(op.path.lstrip("/"), []))
         paths.setdefault(op.path, {})[op.method.lower()] = item
     doc: Schema = {
         "openapi": "3.1.0",
@@ -812,6 +890,23 @@ def _narrow_filters(item: Schema, filters: Mapping[str, Sequence[str]]) -> Schem
             narrowed = {**param, "schema": schema}
         params.append(narrowed)
     if params:
+        item = {**item, "parameters": params}
+    return item
+
+
+def _narrow_metadata_columns(item: Schema, columns: Sequence[str]) -> Schema:
+    """The query parameter's pattern names only ``columns``; without any, the parameter goes."""
+    name = f"(?:{'|'.join(re.escape(c) for c in sorted(columns))})"
+    params = []
+    for param in item.get("parameters", []):
+        if param["name"] == METADATA_COLUMNS.name:
+            if not columns:
+                continue
+            pattern = f"^{name}(,{name}){{0,{METADATA_COLUMNS_MAX - 1}}}$"
+            params.append({**param, "schema": {**param["schema"], "pattern": pattern}})
+        else:
+            params.append(param)
+    if "parameters" in item:
         item = {**item, "parameters": params}
     return item
 

@@ -23,6 +23,7 @@ import boto3  # type: ignore[import-untyped, unused-ignore]
 import pytest
 from moto.server import ThreadedMotoServer
 
+from components.model import NEW_ITEMS_FILTER_EXPRESSION
 from handlers import aws
 from local.lambda_events import LambdaContext, kinesis_event
 
@@ -176,6 +177,8 @@ class Deployment:
     items_dataset_arn: str
     users_dataset_arn: str
     data: Catalogue
+    # The program's new-items filter (Items.CREATION_TIMESTAMP > $CUTOFF), for promotions.
+    promotion_filter_arn: str = ""
 
     def put_events_calls(self) -> int:
         return int(self.emulator.call_counts().get("PutEvents", 0))
@@ -270,8 +273,13 @@ def deployment(moto_url: str) -> Iterator[Deployment]:
             _wait_active(emu, ps, "solution", solution)
             version = ps.create_solution_version(solutionArn=solution)["solutionVersionArn"]
             _wait_active(emu, ps, "solution_version", version)
+            # Recommendations and rankings return Items metadata when asked (metadataColumns).
+            metadata = {"enableMetadataWithRecommendations": name in ("recs", "rank")}
             campaign = ps.create_campaign(
-                name=f"handlers-{name}", solutionVersionArn=version, minProvisionedTPS=1
+                name=f"handlers-{name}",
+                solutionVersionArn=version,
+                minProvisionedTPS=1,
+                campaignConfig=metadata,
             )["campaignArn"]
             _wait_active(emu, ps, "campaign", campaign)
             campaigns[name] = campaign
@@ -283,6 +291,12 @@ def deployment(moto_url: str) -> Iterator[Deployment]:
             filterExpression="INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)",
         )["filterArn"]
         _wait_active(emu, ps, "filter", genre_filter)
+        promotion_filter = ps.create_filter(
+            name="handlers-promo",
+            datasetGroupArn=group,
+            filterExpression=NEW_ITEMS_FILTER_EXPRESSION,
+        )["filterArn"]
+        _wait_active(emu, ps, "filter", promotion_filter)
         yield Deployment(
             emulator=emu,
             moto_url=moto_url,
@@ -295,6 +309,7 @@ def deployment(moto_url: str) -> Iterator[Deployment]:
             items_dataset_arn=datasets["Items"],
             users_dataset_arn=datasets["Users"],
             data=data,
+            promotion_filter_arn=promotion_filter,
         )
 
 

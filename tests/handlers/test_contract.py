@@ -27,17 +27,22 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped, unused-ignore]
 import pytest
+import yaml  # type: ignore[import-untyped, unused-ignore]
 
+from components.model import NEW_ITEMS_PROMOTION_NAME, PROMOTION_CUTOFF_PARAMETER
 from handlers import contract
 from tests.handlers.conftest import ITEMS_SCHEMA, REGION, USERS_SCHEMA, Deployment
 from tests.handlers.gateway import Function, Gateway, TokenBucket, serve
 from tests.stack_harness import run_program
 
 ROOT = Path(__file__).resolve().parents[2]
+MODELS = "personalize-realtime:models"
 API_KEY = "local-test-key"
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "20"))
 SEED = os.environ.get("API_FUZZ_SEED")
 FILTER_PLACEHOLDERS = {"by-genre": ["GENRE"]}  # the deployment's filter (conftest)
+# The Items columns the recommendations and ranking models return (conftest's Items schema).
+METADATA_COLUMNS = {"recommendations": ["GENRES", "YEAR"], "rankings": ["GENRES"]}
 
 
 @dataclass
@@ -84,6 +89,17 @@ def function_environments(deployment: Deployment, stream_name: str) -> dict[str,
             "SIMILAR_ITEMS_CAMPAIGN_ARN": deployment.similar_items_campaign_arn,
             "FILTER_ARNS": json.dumps(deployment.filter_arns),
             "FILTER_VALUE_KEYS": json.dumps(FILTER_PLACEHOLDERS),
+            "METADATA_COLUMNS": json.dumps(METADATA_COLUMNS),
+            # As the program writes it (components/model.py), over the program's filter.
+            "NEW_ITEMS_PROMOTION": json.dumps(
+                {
+                    "name": NEW_ITEMS_PROMOTION_NAME,
+                    "percentPromotedItems": 20,
+                    "filterArn": deployment.promotion_filter_arn,
+                    "cutoffParameter": PROMOTION_CUTOFF_PARAMETER,
+                    "maxAgeDays": 14,
+                }
+            ),
         },
         "ingest": {**runtime, "STREAM_NAME": stream_name},
         "catalog": {
@@ -116,6 +132,7 @@ def local_api(deployment: Deployment) -> Iterator[LocalApi]:
         document = contract.document(
             filters=FILTER_PLACEHOLDERS,
             catalog_schemas={"items": ITEMS_SCHEMA, "users": USERS_SCHEMA},
+            metadata_columns=METADATA_COLUMNS,
             auth="apiKey",
             server=url,
         )
@@ -123,8 +140,14 @@ def local_api(deployment: Deployment) -> Iterator[LocalApi]:
 
 
 def test_the_stand_in_gives_each_function_the_variables_the_program_gives_it() -> None:
-    """The stand-in's configuration variables are the program's (prod serves every route)."""
-    prod = run_program("prod")
+    """The stand-in's configuration variables are the program's (prod serves every route and
+    promotes new items; with metadata on its recommendations and ranking campaigns it sets every
+    variable the handlers read)."""
+    models = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"][MODELS]
+    for model in models:
+        if model["name"] in ("recommendations", "ranking"):
+            model.setdefault("campaign", {})["enableMetadata"] = True
+    prod = run_program("prod", {MODELS: models})
     stand_in = function_environments(FAKE_DEPLOYMENT, "stream")
     for fn in prod.of_type("aws:lambda/function:Function"):
         module = fn.inputs["handler"].split(".")[1]
@@ -262,7 +285,7 @@ FAKE_DEPLOYMENT: Any = Deployment(
     ranking_campaign_arn="c2",
     similar_items_campaign_arn="c3",
     tracking_id="t",
-    filter_arns={},
+    filter_arns={"by-genre": "f"},
     items_dataset_arn="d1",
     users_dataset_arn="d2",
     data=None,  # type: ignore[arg-type]
