@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +74,25 @@ def test_gateway_responses_render_to_the_error_shape() -> None:
         assert body == {
             "error": {"code": response.code, "message": 'say "hi"', "requestId": "req-1"}
         }
+
+
+def test_a_stack_document_names_only_the_columns_its_models_return() -> None:
+    """metadataColumns narrows to the configured Items columns; a route whose model returns none
+    does not offer it (the handler refuses it there)."""
+    columns = {"recommendations": ["GENRES", "YEAR"]}
+    doc = contract.document(metadata_columns=columns)
+    validate(doc)
+    params = {p["name"]: p for p in doc["paths"]["/recommendations"]["get"]["parameters"]}
+    pattern = re.compile(params[contract.METADATA_COLUMNS.name]["schema"]["pattern"])
+    assert pattern.match("GENRES,YEAR")
+    assert not pattern.match("PRICE")
+    assert not pattern.match("GENRES,")
+    assert not pattern.match(",".join(["GENRES"] * (contract.METADATA_COLUMNS_MAX + 1)))
+    ranking = doc["components"]["schemas"]["RankingRequest"]["properties"]
+    assert contract.METADATA_COLUMNS.name not in ranking
+
+
+def test_the_document_states_the_promotion_switch_as_a_boolean(spec: dict[str, Any]) -> None:
+    params = spec["paths"]["/recommendations"]["get"]["parameters"]
+    (switch,) = [p for p in params if p["name"] == contract.PROMOTE_NEW_ITEMS.name]
+    assert switch["schema"]["type"] == "boolean"

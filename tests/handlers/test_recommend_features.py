@@ -167,3 +167,18 @@ def test_metadata_is_refused_where_the_model_returns_none(
     status, body, _ = rank({"userId": "u1", "itemIds": ["m2"], "metadataColumns": ["GENRES"]})
     assert status == 400
     assert "campaign.enableMetadata" in body["error"]["message"]
+
+
+@pytest.mark.parametrize("columns", ["GENRES,", ",GENRES", "GENRES, YEAR", ""])
+def test_metadata_columns_are_exactly_column_names(runtime: Stubber, columns: str) -> None:
+    """What the document's pattern refuses, the handler refuses (no silent trimming)."""
+    status, body, _ = get({"userId": "u1", "metadataColumns": columns})
+    assert status == 400, body
+    assert body["error"]["field"] == "metadataColumns"
+
+
+@pytest.mark.parametrize("value", ["FALSE", "True", "0"])
+def test_promote_new_items_is_an_openapi_boolean(runtime: Stubber, value: str) -> None:
+    status, body, _ = get({"userId": "u1", "promoteNewItems": value})
+    assert status == 400, body
+    assert body["error"]["field"] == "promoteNewItems"
