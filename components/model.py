@@ -22,6 +22,7 @@ from components.config import (
 )
 from components.data_check import load_schema
 from components.datasets import Datasets
+from handlers.contract import METADATA_COLUMNS_ENV, NEW_ITEMS_PROMOTION_ENV
 from providers import Campaign, Filter, Solution, SolutionVersion
 from providers.solution import settings_id
 
@@ -32,9 +33,6 @@ ROUTE_RECIPE_TYPES: dict[Route, str] = {
     "similar-items": "RELATED_ITEMS",
 }
 
-# The recommend function's settings for promotions and metadata (read by handlers/recommend.py).
-NEW_ITEMS_PROMOTION_ENV = "NEW_ITEMS_PROMOTION"
-METADATA_COLUMNS_ENV = "METADATA_COLUMNS"
 # The placeholder the handler fills with "now minus maxAgeDays" (epoch seconds) on each request.
 PROMOTION_CUTOFF_PARAMETER = "CUTOFF"
 # The filter examples page compares CREATION_TIMESTAMP with a placeholder the same way

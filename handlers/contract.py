@@ -52,6 +52,12 @@ METADATA_COLUMNS_MAX = 10
 METADATA_COLUMN_MAX = 150
 # Items columns are Avro field names.
 COLUMN_NAME = "[A-Za-z_][A-Za-z0-9_]*"
+
+# The recommend function's settings for promotions and metadata, written by components/model.py:
+# NEW_ITEMS_PROMOTION is {name, percentPromotedItems, filterArn, cutoffParameter, maxAgeDays},
+# METADATA_COLUMNS is {route: [Items columns]} (what document(metadata_columns=...) takes).
+NEW_ITEMS_PROMOTION_ENV = "NEW_ITEMS_PROMOTION"
+METADATA_COLUMNS_ENV = "METADATA_COLUMNS"
 CONTEXT_MAX = 150  # entries; keys <= 150 characters, values <= 1000 (botocore model)
 CONTEXT_KEY_MAX = 150
 FILTER_VALUES_MAX = 25  # entries; keys <= 50 characters, values <= 1000

@@ -36,7 +36,9 @@ from handlers.contract import (
     FILTER_VALUES_MAX,
     MAP_VALUE_MAX,
     METADATA_COLUMN_MAX,
+    METADATA_COLUMNS_ENV,
     METADATA_COLUMNS_MAX,
+    NEW_ITEMS_PROMOTION_ENV,
     NUM_RESULTS_DEFAULT,
     NUM_RESULTS_MAX,
     RANKING_INPUT_MAX,
@@ -104,10 +106,10 @@ def new_items_promotion(opt_out: str | None) -> dict[str, Any] | None:
             )
         if opt_out == "false":
             return None
-    raw = os.environ.get("NEW_ITEMS_PROMOTION", "").strip()
+    raw = os.environ.get(NEW_ITEMS_PROMOTION_ENV, "").strip()
     if not raw:
         return None
-    setting = _parse_setting("NEW_ITEMS_PROMOTION", raw)
+    setting = _parse_setting(NEW_ITEMS_PROMOTION_ENV, raw)
     try:
         cutoff = int(time.time()) - int(setting["maxAgeDays"]) * DAY_SECONDS
         return {
@@ -156,10 +158,10 @@ def check_metadata_columns(names: list[str], route: str) -> list[str]:
 
 
 def configured_metadata_columns() -> dict[str, list[str]]:
-    raw = os.environ.get("METADATA_COLUMNS", "").strip()
+    raw = os.environ.get(METADATA_COLUMNS_ENV, "").strip()
     if not raw:
         return {}
-    parsed = _parse_setting("METADATA_COLUMNS", raw)
+    parsed = _parse_setting(METADATA_COLUMNS_ENV, raw)
     if not all(isinstance(v, list) for v in parsed.values()):
         raise HttpError(500, "NotConfigured", "METADATA_COLUMNS is malformed")
     return {str(k): [str(c) for c in v] for k, v in parsed.items()}

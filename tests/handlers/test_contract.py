@@ -89,9 +89,9 @@ def function_environments(deployment: Deployment, stream_name: str) -> dict[str,
             "SIMILAR_ITEMS_CAMPAIGN_ARN": deployment.similar_items_campaign_arn,
             "FILTER_ARNS": json.dumps(deployment.filter_arns),
             "FILTER_VALUE_KEYS": json.dumps(FILTER_PLACEHOLDERS),
-            "METADATA_COLUMNS": json.dumps(METADATA_COLUMNS),
+            contract.METADATA_COLUMNS_ENV: json.dumps(METADATA_COLUMNS),
             # As the program writes it (components/model.py), over the program's filter.
-            "NEW_ITEMS_PROMOTION": json.dumps(
+            contract.NEW_ITEMS_PROMOTION_ENV: json.dumps(
                 {
                     "name": NEW_ITEMS_PROMOTION_NAME,
                     "percentPromotedItems": 20,
