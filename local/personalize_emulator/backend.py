@@ -45,7 +45,16 @@ from .lifecycle import (
     Steps,
     Timing,
 )
-from .resources import RECIPE_PREFIX, RECIPES, UPDATABLE_RECIPES, Resource
+from .resources import (
+    EXPLORATION_RECIPES,
+    EXPLORING_RECIPES,
+    RECIPE_PREFIX,
+    RECIPES,
+    UPDATABLE_RECIPES,
+    Options,
+    Resource,
+    recipe_named,
+)
 from .validation import validate
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -61,6 +70,57 @@ def _snake(name: str) -> str:
 
 def _new_id() -> str:
     return uuid.uuid4().hex[:8]
+
+
+def _check_filter_fields(used: set[str], schema: avro.AvroSchema, dataset_type: str) -> None:
+    """CreateFilter refuses fields the schema lacks (any case) and boolean fields (documented:
+    filters cannot use boolean values; use a string field with "True" / "False")."""
+    unknown = sorted(f for f in used if schema.lookup(f) is None)
+    if unknown:
+        raise InvalidInputException(
+            f"Filter expression uses {dataset_type} fields {unknown} that the {dataset_type} "
+            f"schema lacks; schema fields are {schema.names}"
+        )
+    boolean = sorted(f for f in used if (found := schema.lookup(f)) and found.type == "boolean")
+    if boolean:
+        raise InvalidInputException(
+            f"Filter expression uses boolean {dataset_type} fields {boolean}; filters cannot use "
+            'boolean values, use a string field with the values "True" and "False"'
+        )
+
+
+def _not_emulated(operation: str, model: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Operations on kinds the emulator does not keep (recommenders, batch jobs, metric
+    attributions, ...): none of them ever exists, so lists are empty and lookups find nothing.
+    AWS's own teardown code lists recommenders before it deletes campaigns."""
+    arns = [v for k, v in params.items() if k.endswith("Arn") and isinstance(v, str)]
+    required_arns = (
+        [params[k] for k in model.input_shape.required_members if k.endswith("Arn")]
+        if model.input_shape is not None
+        else []
+    )
+    if operation.startswith("List") and not required_arns:
+        lists = [
+            name for name, shape in model.output_shape.members.items() if shape.type_name == "list"
+        ]
+        return {lists[0]: []} if lists else {}
+    if operation.startswith(("List", "Describe", "Delete")) and arns:
+        raise ResourceNotFoundException(f"Could not find {arns[0]}")
+    raise UnknownOperationException(f"{operation} is not emulated by the Personalize emulator")
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _number(value: Any) -> float | None:
+    """An eventValue sent in properties: a number or a numeric string; anything else is none."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _epoch(value: Any) -> float:
@@ -84,6 +144,7 @@ class Backend:
         s3_endpoint_url: str | None = None,
         max_active_campaigns: int = 5,
         max_training_in_flight: int = 20,
+        options: Options | None = None,
     ) -> None:
         self.timing = timing or Timing()
         self.account_id = account_id
@@ -91,6 +152,7 @@ class Backend:
         self.s3_endpoint_url = s3_endpoint_url
         self.max_active_campaigns = max_active_campaigns
         self.max_training_in_flight = max_training_in_flight
+        self.options = options or Options()
         self.lock = threading.RLock()
         self._region = "us-east-1"
         self._reset_state()
@@ -170,11 +232,11 @@ class Backend:
             method: Callable[[str, dict[str, Any]], dict[str, Any] | None] | None = getattr(
                 self, f"op_{_snake(operation)}", None
             )
-            if model is None or method is None:
-                raise UnknownOperationException(
-                    f"{operation} is not supported by the Personalize emulator"
-                )
+            if model is None:
+                raise UnknownOperationException(f"{operation} is not a {service} operation")
             validate(model.input_shape, params)
+            if method is None:
+                return _not_emulated(operation, model, params)
             self._advance()
             self._region = region
             return method(region, params) or {}
@@ -637,7 +699,15 @@ class Backend:
         location = job.attrs["dataSource"]["dataLocation"]
         rows: list[dict[str, Any]] = []
         for name, body in self._read_s3(job.region, location):
-            rows.extend(avro.read_csv(schema, body, dataset.state["type"], name))
+            rows.extend(
+                avro.read_csv(
+                    schema,
+                    body,
+                    dataset.state["type"],
+                    name,
+                    strict_case=self.options.strict_csv_headers,
+                )
+            )
         full = job.attrs["importMode"] == "FULL"
         if (
             dataset.state["type"] == "Interactions"
@@ -711,6 +781,22 @@ class Backend:
         rows.insert(bisect.bisect_right(stamps, interaction.timestamp), interaction)
         dataset.state["history"] = (count + 1, by_user)
 
+    def _schema_of(self, group_arn: str, dataset_type: str) -> avro.AvroSchema | None:
+        dataset = self._dataset_of(group_arn, dataset_type)
+        if dataset is None:
+            return None
+        schema: avro.AvroSchema = self.resources[dataset.attrs["schemaArn"]].state["parsed"]
+        return schema
+
+    def _users(self, group_arn: str) -> dict[str, dict[str, Any]]:
+        """Users dataset rows by id (imported, then PutUsers)."""
+        dataset = self._dataset_of(group_arn, "Users")
+        if dataset is None:
+            return {}
+        rows = {str(r["USER_ID"]): r for r in dataset.state["rows"]}
+        rows.update(dataset.state["records"])
+        return rows
+
     def _items(self, group_arn: str) -> tuple[dict[str, dict[str, Any]], dict[str, float]]:
         """Items dataset rows by id, and when each item was added (for exploration)."""
         dataset = self._dataset_of(group_arn, "Items")
@@ -741,8 +827,19 @@ class Backend:
             )
         if not recipe:
             raise InvalidInputException("recipeArn is required")
-        if not recipe.startswith(RECIPE_PREFIX) or recipe[len(RECIPE_PREFIX) :] not in RECIPES:
+        known = recipe_named(recipe)
+        if known is None:
             raise ResourceNotFoundException(f"Could not find recipe {recipe}")
+        if known.domain is not None:
+            raise InvalidInputException(
+                f"Recipe {recipe} is a {known.domain} use case; use it with CreateRecommender "
+                "on a domain dataset group (recommenders are not emulated)"
+            )
+        if known.model is None:
+            raise InvalidInputException(
+                f"Recipe {recipe} ({known.recipe_type}) needs an Actions dataset, which the "
+                "emulator does not emulate"
+            )
         self._require_active(group, "Dataset group")
         if self._dataset_of(group.arn, "Interactions") is None:
             raise InvalidInputException(
@@ -844,6 +941,12 @@ class Backend:
         self._start_delete(r, "Solution")
 
     def _schedule_auto_training(self, now: float) -> None:
+        """Start due automatic trainings, as the auto-training page describes them.
+
+        The first runs within an hour of the solution going ACTIVE ("auto-training" steps), unless
+        a version was created manually before it: then the first one is skipped. Later ones follow
+        the schedule, and only when there is new data since the latest version.
+        """
         for solution in list(self.resources.values()):
             if solution.kind != "solution" or not solution.attrs.get("performAutoTraining"):
                 continue
@@ -857,6 +960,18 @@ class Backend:
                 solution.state["next_auto"] = start
             if start > now:
                 continue
+            solution.state["next_auto"] = start + self._auto_training_interval(solution)
+            versions = self._children("solution-version", "solutionArn", solution.arn)
+            first = not solution.state.get("auto_training_started")
+            solution.state["auto_training_started"] = True
+            if first and any(
+                v.attrs["trainingType"] == "MANUAL" and v.lifecycle and v.lifecycle.created <= start
+                for v in versions
+            ):
+                continue
+            data = len(self._interactions(solution.attrs["datasetGroupArn"]))
+            if not first and versions and versions[-1].state.get("data_seen") == data:
+                continue
             self._create_version(
                 solution,
                 mode="AUTOTRAIN",
@@ -865,13 +980,16 @@ class Backend:
                 created=start,
                 tags=None,
             )
-            expression = solution.attrs.get("solutionConfig", {}).get("autoTrainingConfig", {})
-            match = re.fullmatch(
-                r"rate\((\d+) days?\)", expression.get("schedulingExpression", "rate(7 days)")
-            )
-            days = int(match.group(1)) if match else 7
-            factor = self.timing.time_scale if self.timing.profile == "real" else 1.0
-            solution.state["next_auto"] = start + days * 86400 * factor
+
+    def _auto_training_interval(self, solution: Resource) -> float:
+        expression = solution.attrs.get("solutionConfig", {}).get("autoTrainingConfig", {})
+        # autoTrainingConfig.schedulingExpression defaults to rate(7 days).
+        match = re.fullmatch(
+            r"rate\((\d+) days?\)", expression.get("schedulingExpression", "rate(7 days)")
+        )
+        days = int(match.group(1)) if match else 7
+        factor = self.timing.time_scale if self.timing.profile == "real" else 1.0
+        return days * 86400 * factor
 
     # ---- solution versions -----------------------------------------------------------------
 
@@ -948,7 +1066,8 @@ class Backend:
     def _run_training(self, version: Resource) -> None:
         solution = self.resources[version.attrs["solutionArn"]]
         recipe = solution.attrs["recipeArn"][len(RECIPE_PREFIX) :]
-        kind = RECIPES[recipe][1]
+        kind = RECIPES[recipe].model
+        assert kind is not None  # CreateSolution refuses recipes the emulator cannot train
         interactions = self._interactions(solution.attrs["datasetGroupArn"])
         event_type = solution.attrs.get("eventType")
         if event_type:
@@ -964,6 +1083,7 @@ class Backend:
         version.state["model"] = model
         version.state["metrics"] = recommender.evaluate(interactions, kind)
         version.state["trained_on"] = len(interactions)
+        version.state["data_seen"] = len(self._interactions(solution.attrs["datasetGroupArn"]))
         lc = version.lifecycle
         assert lc is not None
         version.attrs["trainingHours"] = round((lc.steps.in_progress or 0.0) / 3600.0, 4)
@@ -1046,7 +1166,24 @@ class Backend:
             self._require_active(version, "Solution version")
         return version
 
-    def _check_campaign_config(self, version_arn: str, config: dict[str, Any] | None) -> None:
+    def _check_campaign_config(
+        self, version_arn: str, config: dict[str, Any] | None, version: Resource
+    ) -> None:
+        recipe_arn = self.resources[version.attrs["solutionArn"]].attrs["recipeArn"]
+        recipe = RECIPES[recipe_arn[len(RECIPE_PREFIX) :]]
+        if not recipe.campaigns:
+            raise InvalidInputException(
+                f"Solution version {version.arn} uses {recipe.name} ({recipe.recipe_type}); "
+                "campaigns cannot serve it, use a batch segment job"
+            )
+        # CampaignConfig: "Provide itemExplorationConfig data only if your solution uses the
+        # User-Personalization recipe." (v2 handles exploration itself.)
+        if (config or {}).get("itemExplorationConfig") and recipe.name not in EXPLORATION_RECIPES:
+            raise InvalidInputException(
+                f"campaignConfig.itemExplorationConfig is only for solutions that use "
+                f"{' or '.join(sorted(EXPLORATION_RECIPES))}; solution version {version.arn} "
+                f"uses {recipe.name}"
+            )
         if (
             config
             and config.get("syncWithLatestSolutionVersion")
@@ -1070,8 +1207,8 @@ class Backend:
     def op_create_campaign(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
         name = p["name"]
         self._unique("campaign", region, name, "Campaign")
-        self._check_campaign_config(p["solutionVersionArn"], p.get("campaignConfig"))
-        self._resolve_version(p["solutionVersionArn"], region)
+        version = self._resolve_version(p["solutionVersionArn"], region)
+        self._check_campaign_config(p["solutionVersionArn"], p.get("campaignConfig"), version)
         live = [
             c
             for c in self._of_kind("campaign", region)
@@ -1140,8 +1277,8 @@ class Backend:
             raise ResourceInUseException(f"Campaign {r.arn} already has an update in progress")
         version_arn = p.get("solutionVersionArn", r.attrs["solutionVersionArn"])
         config = p.get("campaignConfig", r.attrs["campaignConfig"])
-        self._check_campaign_config(version_arn, config)
-        self._resolve_version(version_arn, region)
+        version = self._resolve_version(version_arn, region)
+        self._check_campaign_config(version_arn, config, version)
         r.state["update"] = {
             "solutionVersionArn": version_arn,
             "minProvisionedTPS": p.get("minProvisionedTPS", r.attrs["minProvisionedTPS"]),
@@ -1221,15 +1358,10 @@ class Backend:
         name = p["name"]
         self._unique("filter", region, name, "Filter")
         expression = filters.parse(p["filterExpression"])
-        items = self._dataset_of(group.arn, "Items")
-        if items is not None:
-            schema: avro.AvroSchema = self.resources[items.attrs["schemaArn"]].state["parsed"]
-            unknown = sorted(f for f in expression.item_fields if schema.field(f) is None)
-            if unknown:
-                raise InvalidInputException(
-                    f"Filter expression uses Items fields {unknown} that the Items schema lacks; "
-                    f"schema fields are {schema.names}"
-                )
+        for dataset_type, dataset in (("Items", filters.ITEMS), ("Users", filters.CURRENT_USER)):
+            schema = self._schema_of(group.arn, dataset_type)
+            if schema is not None:
+                _check_filter_fields(expression.fields(dataset), schema, dataset_type)
         self._require_active(group, "Dataset group")
         arn = self._arn(region, "filter", name)
         attrs = {"datasetGroupArn": group.arn, "filterExpression": p["filterExpression"]}
@@ -1262,6 +1394,7 @@ class Backend:
     # ---- recipes and tags ------------------------------------------------------------------
 
     def _recipe_view(self, name: str, summary: bool = False) -> dict[str, Any]:
+        recipe = RECIPES[name]
         view: dict[str, Any] = {
             "name": name,
             "recipeArn": RECIPE_PREFIX + name,
@@ -1269,10 +1402,12 @@ class Backend:
             "creationDateTime": 1546300800.0,
             "lastUpdatedDateTime": 1546300800.0,
         }
+        if recipe.domain is not None:
+            view["domain"] = recipe.domain
         if not summary:
             view.update(
                 algorithmArn=f"arn:aws:personalize:::algorithm/{name}",
-                recipeType=RECIPES[name][0],
+                recipeType=recipe.recipe_type,
                 description=f"Emulated {name} recipe",
             )
         return view
@@ -1285,7 +1420,9 @@ class Backend:
         return {"recipe": self._recipe_view(name)}
 
     def op_list_recipes(self, region: str, p: dict[str, Any]) -> dict[str, Any]:
-        return self._page([self._recipe_view(n, True) for n in RECIPES], p, "recipes")
+        # "If you don't specify a domain, all recipes are returned" (ListRecipes).
+        names = [n for n, r in RECIPES.items() if p.get("domain") in (None, r.domain)]
+        return self._page([self._recipe_view(n, True) for n in names], p, "recipes")
 
     def _tagged(self, arn: str) -> Resource:
         r = self.resources.get(arn)
@@ -1330,23 +1467,37 @@ class Backend:
         received: list[tuple[tuple[Any, ...], recommender.Interaction | None]] = []
         for n, event in enumerate(p["eventList"], start=1):
             props = event.get("properties")
+            parsed: dict[str, Any] = {}
             if props is not None:
                 try:
                     parsed = json.loads(props)
                 except ValueError:
-                    parsed = None
-                if not isinstance(parsed, dict):
+                    parsed = {}
+                    props_ok = False
+                else:
+                    props_ok = isinstance(parsed, dict)
+                if not props_ok:
                     raise InvalidInputException(
                         f"eventList.{n}.properties must be a JSON object string"
                     )
             sent_at = _epoch(event["sentAt"])
+            # The developer guide's PutEvents examples send the item and the event value inside
+            # properties (camelCase names of the Interactions schema's fields).
+            item = event.get("itemId") or _text(parsed.get("itemId"))
             value = event.get("eventValue")
-            item = event.get("itemId")
+            if value is None:
+                value = _number(parsed.get("eventValue"))
             key = (user, p["sessionId"], item, event["eventType"], sent_at, props, value)
             interaction = None
             if user and item:
                 interaction = recommender.Interaction(
-                    user, item, sent_at, event["eventType"], None if value is None else float(value)
+                    user,
+                    item,
+                    sent_at,
+                    event["eventType"],
+                    None if value is None else float(value),
+                    impression=tuple(event.get("impression", ())),
+                    recommendation_id=event.get("recommendationId"),
                 )
             received.append((key, interaction))
         keys = self._event_keys[group]
@@ -1396,11 +1547,16 @@ class Backend:
         return campaign, version, version.state["model"]
 
     def _filter_predicate(
-        self, p: dict[str, Any], group_arn: str, user_id: str | None
-    ) -> Callable[[str], bool] | None:
+        self,
+        p: dict[str, Any],
+        group_arn: str,
+        user_id: str | None,
+        model_kind: str,
+        item_id: str | None = None,
+    ) -> tuple[Callable[[str], bool] | None, filters.FilterExpression | None]:
         arn = p.get("filterArn")
         if not arn:
-            return None
+            return None, None
         f = self.resources.get(arn)
         if f is None or f.kind != "filter":
             raise ResourceNotFoundException(f"Could not find filter {arn}")
@@ -1410,13 +1566,25 @@ class Backend:
             )
         if self._status(f) != ACTIVE:
             raise InvalidInputException(f"Filter {arn} is not ACTIVE (status: {self._status(f)})")
+        expression: filters.FilterExpression = f.state["expression"]
+        if expression.uses_current_item and model_kind != recommender.RELATED_ITEMS:
+            raise InvalidInputException(
+                f"Filter {arn} uses CurrentItem, which only works with related-items recipes"
+            )
         items, _ = self._items(group_arn)
-        events: dict[str, set[str]] = defaultdict(set)
-        for i in self._histories(group_arn).get(user_id or "", []):
-            events[i.item_id].add(i.event_type)
-        return filters.compile_filter(
-            f.state["expression"], p.get("filterValues", {}), items, events
+        item_schema = self._schema_of(group_arn, "Items")
+        user_schema = self._schema_of(group_arn, "Users")
+        history = self._histories(group_arn).get(user_id or "", [])
+        context = filters.Context(
+            items=items,
+            item_fields=item_schema.names if item_schema else [],
+            user_events=filters.recent_event_types([(i.item_id, i.event_type) for i in history]),
+            user_row=self._users(group_arn).get(user_id or ""),
+            user_fields=user_schema.names if user_schema else [],
+            current_item=items.get(item_id or ""),
         )
+        predicate = filters.compile_filter(expression, p.get("filterValues", {}), context)
+        return predicate, expression
 
     def _metadata(self, p: dict[str, Any], campaign: Resource, group_arn: str) -> list[str]:
         columns = p.get("metadataColumns")
@@ -1471,7 +1639,7 @@ class Backend:
         if p.get("promotions"):
             raise InvalidInputException("promotions are not supported by the Personalize emulator")
         user, item = p.get("userId"), p.get("itemId")
-        allowed = self._filter_predicate(p, group, user)
+        allowed, expression = self._filter_predicate(p, group, user, model.kind, item)
         if model.kind == recommender.PERSONALIZED_RANKING:
             raise InvalidInputException(
                 "This campaign uses a personalized-ranking recipe; call GetPersonalizedRanking"
@@ -1487,8 +1655,18 @@ class Backend:
                 )
             history = [i.item_id for i in self._histories(group).get(user, [])]
             cold, weight = self._exploration(campaign, version, model, group)
+            # A filter that INCLUDEs on Interactions asks for items the user interacted with.
+            interacted = self.options.recommend_interacted or bool(
+                expression and expression.includes_interactions
+            )
             scored = recommender.recommend(
-                model, history, num, allowed=allowed, cold_items=cold, exploration_weight=weight
+                model,
+                history,
+                num,
+                allowed=allowed,
+                cold_items=cold,
+                exploration_weight=weight,
+                exclude_seen=not interacted,
             )
         return {
             "itemList": self._item_list(scored, columns, group),
@@ -1499,7 +1677,7 @@ class Backend:
         self, campaign: Resource, version: Resource, model: recommender.Model, group: str
     ) -> tuple[list[str], float]:
         solution = self.resources[version.attrs["solutionArn"]]
-        if solution.attrs["recipeArn"][len(RECIPE_PREFIX) :] not in UPDATABLE_RECIPES:
+        if solution.attrs["recipeArn"][len(RECIPE_PREFIX) :] not in EXPLORING_RECIPES:
             return [], 0.0
         config = campaign.attrs["campaignConfig"].get("itemExplorationConfig", {})
         weight = float(config.get("explorationWeight", DEFAULT_EXPLORATION_WEIGHT))
@@ -1520,7 +1698,7 @@ class Backend:
             raise InvalidInputException(f"inputList can hold at most {MAX_NUM_RESULTS} items")
         group = self.resources[version.attrs["solutionArn"]].attrs["datasetGroupArn"]
         columns = self._metadata(p, campaign, group)
-        allowed = self._filter_predicate(p, group, p["userId"])
+        allowed, _ = self._filter_predicate(p, group, p["userId"], model.kind)
         candidates = [i for i in dict.fromkeys(p["inputList"]) if allowed is None or allowed(i)]
         history = [i.item_id for i in self._histories(group).get(p["userId"], [])]
         ranked = recommender.rank(model, history, candidates)

@@ -175,7 +175,11 @@ def test_unknown_route_and_operation(emulator, clients: Clients) -> None:
         urllib.request.urlopen(request, timeout=5)
     assert info.value.code == 404
     with pytest.raises(ClientError) as unsupported:
-        clients.pz.list_recommenders()
+        clients.pz.create_recommender(
+            name="r",
+            datasetGroupArn="arn:aws:personalize:us-east-1:123456789012:dataset-group/g",
+            recipeArn=RECIPE + "aws-vod-top-picks",
+        )
     assert unsupported.value.response["Error"]["Code"] == "UnknownOperationException"
 
 
