@@ -103,7 +103,6 @@ class Resource:
     region: str
     lifecycle: Lifecycle | None
     attrs: dict[str, Any] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
     # Non-API state: trained model, imported rows, metrics.
     state: dict[str, Any] = field(default_factory=dict)
 

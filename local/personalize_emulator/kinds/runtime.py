@@ -1,0 +1,197 @@
+"""personalize-runtime: GetRecommendations and GetPersonalizedRanking."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from .. import avro, filtering, recommender
+from .. import filters as expressions
+from ..errors import InvalidInputException, ResourceNotFoundException
+from ..lifecycle import ACTIVE
+from ..region import RegionBackend
+from ..registry import operation
+from ..resources import EXPLORING_RECIPES, RECIPE_PREFIX, Resource
+from .data import dataset_of, item_rows, schema_of, user_histories, user_rows
+from .solution_versions import resolve_version
+
+# GetRecommendations numResults: at most 500, or 50 with metadata (API reference).
+MAX_NUM_RESULTS = 500
+MAX_NUM_RESULTS_WITH_METADATA = 50
+# itemExplorationConfig defaults (CampaignConfig / ItemExplorationConfig API reference).
+DEFAULT_EXPLORATION_WEIGHT = 0.3
+DEFAULT_EXPLORATION_AGE_DAYS = 30.0
+
+
+def serving(rb: RegionBackend, campaign_arn: str) -> tuple[Resource, Resource, recommender.Model]:
+    campaign = rb.resources.get(campaign_arn)
+    if campaign is None or campaign.kind != "campaign" or rb.status(campaign) != ACTIVE:
+        raise ResourceNotFoundException(f"Could not find an ACTIVE campaign {campaign_arn}")
+    version = resolve_version(rb, campaign.attrs["solutionVersionArn"])
+    return campaign, version, version.state["model"]
+
+
+def filter_predicate(
+    rb: RegionBackend,
+    p: dict[str, Any],
+    group_arn: str,
+    user_id: str | None,
+    *,
+    model_kind: str,
+    item_id: str | None = None,
+) -> tuple[Callable[[str], bool] | None, expressions.FilterExpression | None]:
+    arn = p.get("filterArn")
+    if not arn:
+        return None, None
+    f = rb.resources.get(arn)
+    if f is None or f.kind != "filter":
+        raise ResourceNotFoundException(f"Could not find filter {arn}")
+    if f.attrs["datasetGroupArn"] != group_arn:
+        raise InvalidInputException(
+            f"Filter {arn} belongs to another dataset group than the campaign"
+        )
+    if rb.status(f) != ACTIVE:
+        raise InvalidInputException(f"Filter {arn} is not ACTIVE (status: {rb.status(f)})")
+    expression: expressions.FilterExpression = f.state["expression"]
+    if expression.uses_current_item and model_kind != recommender.RELATED_ITEMS:
+        raise InvalidInputException(
+            f"Filter {arn} uses CurrentItem, which only works with related-items recipes"
+        )
+    items, _ = item_rows(rb, group_arn)
+    item_schema = schema_of(rb, group_arn, "Items")
+    user_schema = schema_of(rb, group_arn, "Users")
+    history = user_histories(rb, group_arn).get(user_id or "", [])
+    context = filtering.Context(
+        items=items,
+        item_fields=item_schema.names if item_schema else [],
+        user_events=filtering.recent_event_types([(i.item_id, i.event_type) for i in history]),
+        user_row=user_rows(rb, group_arn).get(user_id or ""),
+        user_fields=user_schema.names if user_schema else [],
+        current_item=items.get(item_id or ""),
+    )
+    predicate = filtering.compile_filter(expression, p.get("filterValues", {}), context)
+    return predicate, expression
+
+
+def metadata(rb: RegionBackend, p: dict[str, Any], campaign: Resource, group_arn: str) -> list[str]:
+    columns = p.get("metadataColumns")
+    if not columns:
+        return []
+    if not campaign.attrs["campaignConfig"].get("enableMetadataWithRecommendations"):
+        raise InvalidInputException(
+            "metadataColumns needs a campaign with campaignConfig.enableMetadataWithRecommendations"
+        )
+    wanted = columns.get("ITEMS", [])
+    items = dataset_of(rb, group_arn, "Items")
+    if items is not None:
+        schema: avro.AvroSchema = rb.resources[items.attrs["schemaArn"]].state["parsed"]
+        unknown = [c for c in wanted if schema.field(c) is None]
+        if unknown:
+            raise InvalidInputException(f"metadataColumns ITEMS has unknown columns {unknown}")
+    return list(wanted)
+
+
+def item_list(
+    rb: RegionBackend, scored: list[recommender.Scored], columns: list[str], group_arn: str
+) -> list[dict[str, Any]]:
+    items, _ = item_rows(rb, group_arn) if columns else ({}, {})
+    out: list[dict[str, Any]] = []
+    for s in scored:
+        entry: dict[str, Any] = {"itemId": s.item_id}
+        if s.score is not None:
+            entry["score"] = s.score
+        if columns:
+            row = items.get(s.item_id, {})
+            entry["metadata"] = {c: "" if row.get(c) is None else str(row.get(c)) for c in columns}
+        out.append(entry)
+    return out
+
+
+@operation("GetRecommendations")
+def get_recommendations(rb: RegionBackend, p: dict[str, Any]) -> dict[str, Any]:
+    if p.get("recommenderArn"):
+        raise ResourceNotFoundException("Recommenders (domain dataset groups) are not emulated")
+    if not p.get("campaignArn"):
+        raise InvalidInputException("campaignArn is required")
+    campaign, version, model = serving(rb, p["campaignArn"])
+    group = rb.resources[version.attrs["solutionArn"]].attrs["datasetGroupArn"]
+    columns = metadata(rb, p, campaign, group)
+    limit = MAX_NUM_RESULTS_WITH_METADATA if columns else MAX_NUM_RESULTS
+    num = p.get("numResults", 25)
+    if num > limit:
+        raise InvalidInputException(
+            f"1 validation error detected: Value '{num}' at 'numResults' failed to satisfy "
+            f"constraint: Member must have value less than or equal to {limit}"
+        )
+    if p.get("promotions"):
+        raise InvalidInputException("promotions are not supported by the Personalize emulator")
+    user, item = p.get("userId"), p.get("itemId")
+    allowed, expression = filter_predicate(rb, p, group, user, model_kind=model.kind, item_id=item)
+    if model.kind == recommender.PERSONALIZED_RANKING:
+        raise InvalidInputException(
+            "This campaign uses a personalized-ranking recipe; call GetPersonalizedRanking"
+        )
+    if model.kind == recommender.RELATED_ITEMS:
+        if not item:
+            raise InvalidInputException("itemId is required for a related-items campaign")
+        scored = recommender.similar_items(model, item, num, allowed)
+    else:
+        if not user:
+            raise InvalidInputException("userId is required for a USER_PERSONALIZATION campaign")
+        history = [i.item_id for i in user_histories(rb, group).get(user, [])]
+        cold, weight = exploration(rb, campaign, version, model, group)
+        # A filter that INCLUDEs on Interactions asks for items the user interacted with.
+        interacted = rb.shared.options.recommend_interacted or bool(
+            expression and expression.includes_interactions
+        )
+        scored = recommender.recommend(
+            model,
+            history,
+            num,
+            allowed=allowed,
+            cold_items=cold,
+            exploration_weight=weight,
+            exclude_seen=not interacted,
+        )
+    return {
+        "itemList": item_list(rb, scored, columns, group),
+        "recommendationId": f"RID-{uuid.uuid4()}",
+    }
+
+
+def exploration(
+    rb: RegionBackend, campaign: Resource, version: Resource, model: recommender.Model, group: str
+) -> tuple[list[str], float]:
+    solution = rb.resources[version.attrs["solutionArn"]]
+    if solution.attrs["recipeArn"][len(RECIPE_PREFIX) :] not in EXPLORING_RECIPES:
+        return [], 0.0
+    config = campaign.attrs["campaignConfig"].get("itemExplorationConfig", {})
+    weight = float(config.get("explorationWeight", DEFAULT_EXPLORATION_WEIGHT))
+    cutoff_days = float(config.get("explorationItemAgeCutOff", DEFAULT_EXPLORATION_AGE_DAYS))
+    _, added = item_rows(rb, group)
+    oldest = rb.now() - cutoff_days * 86400
+    cold = [i for i, t in added.items() if i not in model.index and t >= oldest]
+    cold.sort(key=lambda i: (-added[i], i))
+    return cold, weight
+
+
+@operation("GetPersonalizedRanking")
+def get_personalized_ranking(rb: RegionBackend, p: dict[str, Any]) -> dict[str, Any]:
+    campaign, version, model = serving(rb, p["campaignArn"])
+    if model.kind != recommender.PERSONALIZED_RANKING:
+        raise InvalidInputException(
+            "GetPersonalizedRanking needs a campaign with a personalized-ranking recipe"
+        )
+    if len(p["inputList"]) > MAX_NUM_RESULTS:
+        raise InvalidInputException(f"inputList can hold at most {MAX_NUM_RESULTS} items")
+    group = rb.resources[version.attrs["solutionArn"]].attrs["datasetGroupArn"]
+    columns = metadata(rb, p, campaign, group)
+    allowed, _ = filter_predicate(rb, p, group, p["userId"], model_kind=model.kind)
+    candidates = [i for i in dict.fromkeys(p["inputList"]) if allowed is None or allowed(i)]
+    history = [i.item_id for i in user_histories(rb, group).get(p["userId"], [])]
+    ranked = recommender.rank(model, history, candidates)
+    return {
+        "personalizedRanking": item_list(rb, ranked, columns, group),
+        "recommendationId": f"RID-{uuid.uuid4()}",
+    }
