@@ -1,10 +1,12 @@
-"""The Personalize filter expression language for item recommendations.
+"""The Personalize filter expression language (parsing; ``filtering`` applies it).
 
 Grammar (keywords, dataset names and field names in any case, as AWS's own samples write them):
 
     expression := stage ("|" stage)*
     stage      := (INCLUDE | EXCLUDE) ItemID WHERE condition ((AND | OR) condition)* [IF user]
+                | (INCLUDE | EXCLUDE) UserID WHERE condition ((AND | OR) condition)*
     condition  := Items.<FIELD> (IN | NOT IN) (values) | Items.<FIELD> <op> value
+                | Users.<FIELD> ... (UserID filters)
                 | Interactions.EVENT_TYPE (IN | NOT IN) (values)      ("*" = any event type)
     user       := CurrentUser.<FIELD> <op> value (AND CurrentUser.<FIELD> <op> value)*
     value      := "string" | number | $PARAM | CurrentItem.<FIELD>
@@ -14,8 +16,9 @@ Rules from the filter-expression pages of the developer guide: AND / OR may only
 on the dataset of the first condition (Interactions and Items stages are chained with ``|``);
 ``IF`` checks ``CurrentUser`` once, at the end; ``CurrentItem`` only works for related-items
 recipes; case is ignored only when matching event types (item values match exactly); boolean
-fields cannot be filtered on. ActionID / UserID filters (actions, batch segments) are refused at
-CreateFilter, so an accepted filter is one this module really applies.
+fields cannot be filtered on. UserID filters (for the user segments of batch segment jobs) are
+parsed and kept, but no recommendation request can use them; ActionID filters (Actions datasets,
+not emulated) are refused at CreateFilter.
 """
 
 from __future__ import annotations
@@ -41,10 +44,19 @@ COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     ">=": lambda a, b: a >= b,
 }
 ITEMS = "Items"
+USERS = "Users"
 INTERACTIONS = "Interactions"
 CURRENT_USER = "CurrentUser"
 CURRENT_ITEM = "CurrentItem"
-_DATASETS = {name.lower(): name for name in (ITEMS, INTERACTIONS, CURRENT_USER, CURRENT_ITEM)}
+_DATASETS = {
+    name.lower(): name for name in (ITEMS, USERS, INTERACTIONS, CURRENT_USER, CURRENT_ITEM)
+}
+ITEM_ID, USER_ID = "ItemID", "UserID"
+# What each filter target's WHERE conditions may read.
+_TARGETS = {
+    ITEM_ID.upper(): (ITEM_ID, (ITEMS, INTERACTIONS)),
+    USER_ID.upper(): (USER_ID, (USERS, INTERACTIONS)),
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,8 @@ class Stage:
 @dataclass(frozen=True)
 class FilterExpression:
     stages: tuple[Stage, ...]
+    # ItemID filters filter recommendations; UserID filters filter batch segment jobs' users.
+    target: str = ITEM_ID
 
     def conditions(self) -> list[Condition]:
         return [c for s in self.stages for cl in s.clauses for c in cl] + [
@@ -151,31 +165,38 @@ class _Parser:
         return text
 
     def parse(self) -> FilterExpression:
-        stages = [self.stage()]
+        target, first = self.stage()
+        stages = [first]
         while self.peek() == ("punct", "|"):
             self.take()
-            stages.append(self.stage())
+            other, stage = self.stage()
+            if other != target:
+                raise InvalidInputException(
+                    f"Filter expression: every stage must filter {target}, got {other}"
+                )
+            stages.append(stage)
         token = self.peek()
         if token is not None:
             raise InvalidInputException(
                 f"Filter expression: unexpected {token[1]!r}; stages are joined with |"
             )
-        return FilterExpression(tuple(stages))
+        return FilterExpression(tuple(stages), target)
 
-    def stage(self) -> Stage:
+    def stage(self) -> tuple[str, Stage]:
         include = self.word("INCLUDE", "EXCLUDE").upper() == "INCLUDE"
-        target = self.word().upper()
-        if target != "ITEMID":
+        written = self.word()
+        if written.upper() not in _TARGETS:
             raise InvalidInputException(
-                f"Filter expression: only ItemID filters are emulated, got {target!r} "
-                "(ActionID needs an Actions dataset, UserID is for batch segment jobs)"
+                f"Filter expression: ItemID or UserID filters are emulated, got {written!r} "
+                "(ActionID filters need an Actions dataset)"
             )
+        target, datasets = _TARGETS[written.upper()]
         self.word("WHERE")
-        first = self.condition()
+        first = self.condition(datasets)
         clauses = [[first]]
         while self.peek_word() in ("AND", "OR"):
             joiner = self.word().upper()
-            condition = self.condition()
+            condition = self.condition(datasets)
             if condition.dataset != first.dataset:
                 raise InvalidInputException(
                     f"Filter expression: AND / OR can only join conditions on {first.dataset}; "
@@ -192,7 +213,9 @@ class _Parser:
             while self.peek_word() == "AND":
                 self.take()
                 when.append(self.user_condition())
-        return Stage(include, tuple(tuple(c) for c in clauses), tuple(when))
+        if when and target != ITEM_ID:
+            raise InvalidInputException("Filter expression: IF CurrentUser is for ItemID filters")
+        return target, Stage(include, tuple(tuple(c) for c in clauses), tuple(when))
 
     def _dataset_field(self) -> tuple[str, str, str]:
         name = self.word()
@@ -204,12 +227,13 @@ class _Parser:
             )
         return name, dataset, field
 
-    def condition(self) -> Condition:
+    def condition(self, datasets: tuple[str, ...]) -> Condition:
         name, dataset, field = self._dataset_field()
-        if dataset not in (ITEMS, INTERACTIONS):
+        if dataset not in datasets:
             raise InvalidInputException(
-                f"Filter expression: unsupported field {name!r} after WHERE; use Items.<FIELD> "
-                "or Interactions.EVENT_TYPE (CurrentUser goes in an IF clause at the end)"
+                f"Filter expression: unsupported field {name!r} after WHERE; use "
+                f"{' or '.join(f'{d}.<FIELD>' for d in datasets if d != INTERACTIONS)} or "
+                "Interactions.EVENT_TYPE (CurrentUser goes in an IF clause at the end)"
             )
         if dataset == INTERACTIONS and field.upper() != "EVENT_TYPE":
             raise InvalidInputException(

@@ -176,7 +176,7 @@ def test_unsupported_filter_expressions_are_refused(served: Served) -> None:
     for expression in (
         'INCLUDE ItemID WHERE Items.GENRES IN ($G) AND Interactions.EVENT_TYPE IN ("watch")',
         "INCLUDE ActionID WHERE Actions.VALUE > 2",
-        'EXCLUDE UserID WHERE Users.TIER IN ("free")',
+        'EXCLUDE ItemID WHERE Users.TIER IN ("free")',
         'EXCLUDE ItemID WHERE Items.NOT_A_FIELD IN ("x")',
         "this is not a filter",
     ):

@@ -36,13 +36,14 @@ def create_filter(rb: RegionBackend, p: dict[str, Any]) -> dict[str, Any]:
     name = p["name"]
     rb.unique("filter", name, "Filter")
     expression = expressions.parse(p["filterExpression"])
-    for dataset_type, dataset in (
-        ("Items", expressions.ITEMS),
-        ("Users", expressions.CURRENT_USER),
+    for dataset_type, datasets in (
+        ("Items", (expressions.ITEMS,)),
+        ("Users", (expressions.CURRENT_USER, expressions.USERS)),
     ):
         schema = schema_of(rb, group.arn, dataset_type)
         if schema is not None:
-            _check_filter_fields(expression.fields(dataset), schema, dataset_type)
+            used = set().union(*(expression.fields(d) for d in datasets))
+            _check_filter_fields(used, schema, dataset_type)
     rb.require_active(group, "Dataset group")
     arn = rb.arn("filter", name)
     attrs = {"datasetGroupArn": group.arn, "filterExpression": p["filterExpression"]}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .. import avro, filtering, recommender
@@ -32,18 +34,23 @@ def serving(rb: RegionBackend, campaign_arn: str) -> tuple[Resource, Resource, r
     return campaign, version, version.state["model"]
 
 
+@dataclass(frozen=True)
+class Request:
+    """Who and what a recommendation request is about, for its filters."""
+
+    group_arn: str
+    user_id: str | None
+    model_kind: str
+    item_id: str | None = None
+
+
 def filter_predicate(
-    rb: RegionBackend,
-    p: dict[str, Any],
-    group_arn: str,
-    user_id: str | None,
-    *,
-    model_kind: str,
-    item_id: str | None = None,
+    rb: RegionBackend, arn: str | None, values: dict[str, str], request: Request
 ) -> tuple[Callable[[str], bool] | None, expressions.FilterExpression | None]:
-    arn = p.get("filterArn")
+    """The filter `arn` (with its filterValues) as a predicate over item ids, and its expression."""
     if not arn:
         return None, None
+    group_arn, user_id, item_id = request.group_arn, request.user_id, request.item_id
     f = rb.resources.get(arn)
     if f is None or f.kind != "filter":
         raise ResourceNotFoundException(f"Could not find filter {arn}")
@@ -54,7 +61,11 @@ def filter_predicate(
     if rb.status(f) != ACTIVE:
         raise InvalidInputException(f"Filter {arn} is not ACTIVE (status: {rb.status(f)})")
     expression: expressions.FilterExpression = f.state["expression"]
-    if expression.uses_current_item and model_kind != recommender.RELATED_ITEMS:
+    if expression.target != expressions.ITEM_ID:
+        raise InvalidInputException(
+            f"Filter {arn} filters {expression.target}s (batch segment jobs), not recommendations"
+        )
+    if expression.uses_current_item and request.model_kind != recommender.RELATED_ITEMS:
         raise InvalidInputException(
             f"Filter {arn} uses CurrentItem, which only works with related-items recipes"
         )
@@ -70,7 +81,7 @@ def filter_predicate(
         user_fields=user_schema.names if user_schema else [],
         current_item=items.get(item_id or ""),
     )
-    predicate = filtering.compile_filter(expression, p.get("filterValues", {}), context)
+    predicate = filtering.compile_filter(expression, values, context)
     return predicate, expression
 
 
@@ -93,7 +104,11 @@ def metadata(rb: RegionBackend, p: dict[str, Any], campaign: Resource, group_arn
 
 
 def item_list(
-    rb: RegionBackend, scored: list[recommender.Scored], columns: list[str], group_arn: str
+    rb: RegionBackend,
+    scored: list[recommender.Scored],
+    columns: list[str],
+    group_arn: str,
+    promoted: tuple[str, set[str]] = ("", set()),
 ) -> list[dict[str, Any]]:
     items, _ = item_rows(rb, group_arn) if columns else ({}, {})
     out: list[dict[str, Any]] = []
@@ -101,6 +116,8 @@ def item_list(
         entry: dict[str, Any] = {"itemId": s.item_id}
         if s.score is not None:
             entry["score"] = s.score
+        if s.item_id in promoted[1]:
+            entry["promotionName"] = promoted[0]
         if columns:
             row = items.get(s.item_id, {})
             entry["metadata"] = {c: "" if row.get(c) is None else str(row.get(c)) for c in columns}
@@ -124,40 +141,76 @@ def get_recommendations(rb: RegionBackend, p: dict[str, Any]) -> dict[str, Any]:
             f"1 validation error detected: Value '{num}' at 'numResults' failed to satisfy "
             f"constraint: Member must have value less than or equal to {limit}"
         )
-    if p.get("promotions"):
-        raise InvalidInputException("promotions are not supported by the Personalize emulator")
-    user, item = p.get("userId"), p.get("itemId")
-    allowed, expression = filter_predicate(rb, p, group, user, model_kind=model.kind, item_id=item)
     if model.kind == recommender.PERSONALIZED_RANKING:
         raise InvalidInputException(
             "This campaign uses a personalized-ranking recipe; call GetPersonalizedRanking"
         )
-    if model.kind == recommender.RELATED_ITEMS:
-        if not item:
-            raise InvalidInputException("itemId is required for a related-items campaign")
-        scored = recommender.similar_items(model, item, num, allowed)
-    else:
-        if not user:
-            raise InvalidInputException("userId is required for a USER_PERSONALIZATION campaign")
-        history = [i.item_id for i in user_histories(rb, group).get(user, [])]
+    user, item = p.get("userId"), p.get("itemId")
+    if model.kind == recommender.RELATED_ITEMS and not item:
+        raise InvalidInputException("itemId is required for a related-items campaign")
+    if model.kind != recommender.RELATED_ITEMS and not user:
+        raise InvalidInputException("userId is required for a USER_PERSONALIZATION campaign")
+    request = Request(group, user, model.kind, item)
+    allowed, expression = filter_predicate(
+        rb, p.get("filterArn"), p.get("filterValues", {}), request
+    )
+
+    def top(wanted: int, keep: Callable[[str], bool] | None) -> list[recommender.Scored]:
+        if model.kind == recommender.RELATED_ITEMS:
+            assert item is not None
+            return recommender.similar_items(model, item, wanted, keep)
+        history = [i.item_id for i in user_histories(rb, group).get(user or "", [])]
         cold, weight = exploration(rb, campaign, version, model, group)
         # A filter that INCLUDEs on Interactions asks for items the user interacted with.
         interacted = rb.shared.options.recommend_interacted or bool(
             expression and expression.includes_interactions
         )
-        scored = recommender.recommend(
+        return recommender.recommend(
             model,
             history,
-            num,
-            allowed=allowed,
+            wanted,
+            allowed=keep,
             cold_items=cold,
             exploration_weight=weight,
             exclude_seen=not interacted,
         )
+
+    recommendation_id = f"RID-{uuid.uuid4()}"
+    promotions = p.get("promotions") or []
+    if not promotions:
+        scored = top(num, allowed)
+        return {
+            "itemList": item_list(rb, scored, columns, group),
+            "recommendationId": recommendation_id,
+        }
+    promotion = promotions[0]
+    promote, _ = filter_predicate(
+        rb, promotion.get("filterArn"), promotion.get("filterValues", {}), request
+    )
+    if promote is None:
+        raise InvalidInputException("A promotion needs a filterArn")
+    # "If there aren't enough items that meet the promotion criteria, the result will contain as
+    # many promoted items as possible." The request's filter applies to promoted items too.
+    slots = max(1, round(num * int(promotion["percentPromotedItems"]) / 100))
+    promoted = top(min(slots, num), lambda i: promote(i) and (allowed is None or allowed(i)))
+    chosen = {s.item_id for s in promoted}
+    rest = top(num - len(promoted), lambda i: i not in chosen and (allowed is None or allowed(i)))
+    scored = _place_promoted(promoted, rest, random.Random(recommendation_id))
     return {
-        "itemList": item_list(rb, scored, columns, group),
-        "recommendationId": f"RID-{uuid.uuid4()}",
+        "itemList": item_list(rb, scored, columns, group, (promotion["name"], chosen)),
+        "recommendationId": recommendation_id,
     }
+
+
+def _place_promoted(
+    promoted: list[recommender.Scored], rest: list[recommender.Scored], rng: random.Random
+) -> list[recommender.Scored]:
+    """Promoted items at random positions, in their own order ("positioned randomly relative to
+    other recommended items, but in sorted order relative to other promoted items")."""
+    total = len(promoted) + len(rest)
+    positions = set(rng.sample(range(total), len(promoted)))
+    promoted_iter, rest_iter = iter(promoted), iter(rest)
+    return [next(promoted_iter) if n in positions else next(rest_iter) for n in range(total)]
 
 
 def exploration(
@@ -187,7 +240,8 @@ def get_personalized_ranking(rb: RegionBackend, p: dict[str, Any]) -> dict[str, 
         raise InvalidInputException(f"inputList can hold at most {MAX_NUM_RESULTS} items")
     group = rb.resources[version.attrs["solutionArn"]].attrs["datasetGroupArn"]
     columns = metadata(rb, p, campaign, group)
-    allowed, _ = filter_predicate(rb, p, group, p["userId"], model_kind=model.kind)
+    request = Request(group, p["userId"], model.kind)
+    allowed, _ = filter_predicate(rb, p.get("filterArn"), p.get("filterValues", {}), request)
     candidates = [i for i in dict.fromkeys(p["inputList"]) if allowed is None or allowed(i)]
     history = [i.item_id for i in user_histories(rb, group).get(p["userId"], [])]
     ranked = recommender.rank(model, history, candidates)
