@@ -56,6 +56,7 @@ def list_dataset_groups(rb: RegionBackend, p: dict[str, Any]) -> dict[str, Any]:
 def delete_dataset_group(rb: RegionBackend, p: dict[str, Any]) -> None:
     r = rb.get(p["datasetGroupArn"], "dataset-group", "dataset group")
     for kind, label in (
+        ("recommender", "recommenders"),
         ("event-tracker", "event trackers"),
         ("solution", "solutions"),
         ("filter", "filters"),

@@ -14,8 +14,9 @@ from ..errors import InvalidInputException, ResourceNotFoundException
 from ..lifecycle import ACTIVE
 from ..region import RegionBackend
 from ..registry import operation
-from ..resources import EXPLORING_RECIPES, RECIPE_PREFIX, Resource
+from ..resources import EXPLORING_RECIPES, RECIPE_PREFIX
 from .data import dataset_of, item_rows, schema_of, user_histories, user_rows
+from .recommenders import serving_recommender
 from .solution_versions import resolve_version
 
 # GetRecommendations numResults: at most 500, or 50 with metadata (API reference).
@@ -26,12 +27,40 @@ DEFAULT_EXPLORATION_WEIGHT = 0.3
 DEFAULT_EXPLORATION_AGE_DAYS = 30.0
 
 
-def serving(rb: RegionBackend, campaign_arn: str) -> tuple[Resource, Resource, recommender.Model]:
+@dataclass(frozen=True)
+class Served:
+    """What answers a request: a campaign's deployed version, or a recommender."""
+
+    model: recommender.Model
+    group_arn: str
+    recipe: str
+    # campaignConfig or recommenderConfig (metadata and exploration settings).
+    config: dict[str, Any]
+
+
+def serving(rb: RegionBackend, p: dict[str, Any]) -> Served:
+    if p.get("recommenderArn"):
+        r = serving_recommender(rb, p["recommenderArn"])
+        return Served(
+            r.state["model"],
+            r.attrs["datasetGroupArn"],
+            r.attrs["recipeArn"][len(RECIPE_PREFIX) :],
+            r.attrs["recommenderConfig"],
+        )
+    if not p.get("campaignArn"):
+        raise InvalidInputException("campaignArn or recommenderArn is required")
+    campaign_arn = p["campaignArn"]
     campaign = rb.resources.get(campaign_arn)
     if campaign is None or campaign.kind != "campaign" or rb.status(campaign) != ACTIVE:
         raise ResourceNotFoundException(f"Could not find an ACTIVE campaign {campaign_arn}")
     version = resolve_version(rb, campaign.attrs["solutionVersionArn"])
-    return campaign, version, version.state["model"]
+    solution = rb.resources[version.attrs["solutionArn"]]
+    return Served(
+        version.state["model"],
+        solution.attrs["datasetGroupArn"],
+        solution.attrs["recipeArn"][len(RECIPE_PREFIX) :],
+        campaign.attrs["campaignConfig"],
+    )
 
 
 @dataclass(frozen=True)
@@ -85,11 +114,12 @@ def filter_predicate(
     return predicate, expression
 
 
-def metadata(rb: RegionBackend, p: dict[str, Any], campaign: Resource, group_arn: str) -> list[str]:
+def metadata(rb: RegionBackend, p: dict[str, Any], served: Served) -> list[str]:
     columns = p.get("metadataColumns")
+    group_arn = served.group_arn
     if not columns:
         return []
-    if not campaign.attrs["campaignConfig"].get("enableMetadataWithRecommendations"):
+    if not served.config.get("enableMetadataWithRecommendations"):
         raise InvalidInputException(
             "metadataColumns needs a campaign with campaignConfig.enableMetadataWithRecommendations"
         )
@@ -127,13 +157,9 @@ def item_list(
 
 @operation("GetRecommendations")
 def get_recommendations(rb: RegionBackend, p: dict[str, Any]) -> dict[str, Any]:
-    if p.get("recommenderArn"):
-        raise ResourceNotFoundException("Recommenders (domain dataset groups) are not emulated")
-    if not p.get("campaignArn"):
-        raise InvalidInputException("campaignArn is required")
-    campaign, version, model = serving(rb, p["campaignArn"])
-    group = rb.resources[version.attrs["solutionArn"]].attrs["datasetGroupArn"]
-    columns = metadata(rb, p, campaign, group)
+    served = serving(rb, p)
+    model, group = served.model, served.group_arn
+    columns = metadata(rb, p, served)
     limit = MAX_NUM_RESULTS_WITH_METADATA if columns else MAX_NUM_RESULTS
     num = p.get("numResults", 25)
     if num > limit:
@@ -160,7 +186,7 @@ def get_recommendations(rb: RegionBackend, p: dict[str, Any]) -> dict[str, Any]:
             assert item is not None
             return recommender.similar_items(model, item, wanted, keep)
         history = [i.item_id for i in user_histories(rb, group).get(user or "", [])]
-        cold, weight = exploration(rb, campaign, version, model, group)
+        cold, weight = exploration(rb, served)
         # A filter that INCLUDEs on Interactions asks for items the user interacted with.
         interacted = rb.shared.options.recommend_interacted or bool(
             expression and expression.includes_interactions
@@ -213,13 +239,12 @@ def _place_promoted(
     return [next(promoted_iter) if n in positions else next(rest_iter) for n in range(total)]
 
 
-def exploration(
-    rb: RegionBackend, campaign: Resource, version: Resource, model: recommender.Model, group: str
-) -> tuple[list[str], float]:
-    solution = rb.resources[version.attrs["solutionArn"]]
-    if solution.attrs["recipeArn"][len(RECIPE_PREFIX) :] not in EXPLORING_RECIPES:
+def exploration(rb: RegionBackend, served: Served) -> tuple[list[str], float]:
+    """New items (not in the model, younger than the cut-off) and the share of slots they get."""
+    if served.recipe not in EXPLORING_RECIPES:
         return [], 0.0
-    config = campaign.attrs["campaignConfig"].get("itemExplorationConfig", {})
+    model, group = served.model, served.group_arn
+    config = served.config.get("itemExplorationConfig", {})
     weight = float(config.get("explorationWeight", DEFAULT_EXPLORATION_WEIGHT))
     cutoff_days = float(config.get("explorationItemAgeCutOff", DEFAULT_EXPLORATION_AGE_DAYS))
     _, added = item_rows(rb, group)
@@ -231,15 +256,15 @@ def exploration(
 
 @operation("GetPersonalizedRanking")
 def get_personalized_ranking(rb: RegionBackend, p: dict[str, Any]) -> dict[str, Any]:
-    campaign, version, model = serving(rb, p["campaignArn"])
+    served = serving(rb, p)
+    model, group = served.model, served.group_arn
     if model.kind != recommender.PERSONALIZED_RANKING:
         raise InvalidInputException(
             "GetPersonalizedRanking needs a campaign with a personalized-ranking recipe"
         )
     if len(p["inputList"]) > MAX_NUM_RESULTS:
         raise InvalidInputException(f"inputList can hold at most {MAX_NUM_RESULTS} items")
-    group = rb.resources[version.attrs["solutionArn"]].attrs["datasetGroupArn"]
-    columns = metadata(rb, p, campaign, group)
+    columns = metadata(rb, p, served)
     request = Request(group, p["userId"], model.kind)
     allowed, _ = filter_predicate(rb, p.get("filterArn"), p.get("filterValues", {}), request)
     candidates = [i for i in dict.fromkeys(p["inputList"]) if allowed is None or allowed(i)]

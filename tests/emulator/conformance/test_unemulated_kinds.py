@@ -1,10 +1,10 @@
 """Lists of kinds the emulator does not keep answer as an account without them would.
 
-AWS's own teardown lists recommenders of a dataset group before deleting its campaigns
-(aws-samples/retail-demo-store,
-src/aws-lambda/personalize-pre-create-resources/delete_dataset_groups.py); code like it must not
-stop on UnknownOperationException. Source for the shapes: the botocore models of each List
-operation (their output names the list member).
+Cleanup code lists every kind a dataset group may hold before deleting it (as AWS's own teardown
+lists recommenders before campaigns: aws-samples/retail-demo-store,
+src/aws-lambda/personalize-pre-create-resources/delete_dataset_groups.py); such code must not stop
+on UnknownOperationException. Source for the shapes: the botocore models of each List operation
+(their output names the list member).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from ..conftest import Clients
 GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/none"
 
 LISTS = {
-    "list_recommenders": ("recommenders", {"datasetGroupArn": GROUP}),
     "list_batch_inference_jobs": ("batchInferenceJobs", {}),
     "list_batch_segment_jobs": ("batchSegmentJobs", {}),
     "list_metric_attributions": ("metricAttributions", {"datasetGroupArn": GROUP}),
@@ -36,10 +35,10 @@ def test_lists_of_kinds_not_emulated_are_empty(clients: Clients, operation: str)
 
 
 def test_lookups_of_kinds_not_emulated_find_nothing(clients: Clients) -> None:
-    """Describe and Delete of a recommender name an ARN that cannot exist: not found, as the
-    DescribeRecommender API reference lists ResourceNotFoundException."""
-    arn = "arn:aws:personalize:us-east-1:123456789012:recommender/none"
-    for call in (clients.pz.describe_recommender, clients.pz.delete_recommender):
+    """Describe and Delete of a kind that is not emulated name an ARN that cannot exist: not
+    found, as their API references list ResourceNotFoundException."""
+    arn = "arn:aws:personalize:us-east-1:123456789012:metric-attribution/none"
+    for call in (clients.pz.describe_metric_attribution, clients.pz.delete_metric_attribution):
         with pytest.raises(ClientError) as caught:
-            call(recommenderArn=arn)
+            call(metricAttributionArn=arn)
         assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
