@@ -10,7 +10,8 @@ from pathlib import Path
 
 import boto3  # type: ignore[import-untyped,unused-ignore]
 
-from local.personalize_emulator import RemoteEmulator
+from local.personalize_emulator import Options, RemoteEmulator
+from local.personalize_emulator.__main__ import build
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,3 +62,18 @@ def test_cli_serves_until_terminated() -> None:
         process.terminate()
         process.wait(timeout=10)
     assert process.returncode is not None
+
+
+def test_cli_flags_choose_the_undocumented_behaviours() -> None:
+    server, _ = build(["--port", "0", "--recommend-interacted", "--strict-csv-headers"])
+    server.start()
+    try:
+        assert server.backend.options == Options(recommend_interacted=True, strict_csv_headers=True)
+    finally:
+        server.stop()
+    server, _ = build(["--port", "0"])
+    server.start()
+    try:
+        assert server.backend.options == Options()
+    finally:
+        server.stop()
