@@ -43,8 +43,11 @@ def test_every_model_pattern_is_applied_with_its_java_meaning() -> None:
     """Every pattern in the three Personalize models compiles, and the Unicode classes keep their
     meaning: letters of any script, separators but not tabs, digits of any script.
 
-    Source: the botocore models (e.g. TagValue `^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`); Python's `re`
-    has no \\p classes, and a translation to \\w / \\s / \\d would accept tabs and newlines.
+    Source: the botocore models
+    (https://github.com/boto/botocore/tree/develop/botocore/data/personalize, e.g. TagValue
+    `^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`, as https://docs.aws.amazon.com/personalize/latest/dg/API_Tag.html
+    shows it); Python's `re` has no \\p classes, and a translation to \\w / \\s / \\d would
+    accept tabs and newlines.
     """
     patterns = _patterns()
     assert len(patterns) >= 10
