@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import yaml
+
 from local.program import (
     ACCOUNT_ID,
     ROOT,
@@ -21,10 +23,20 @@ __all__ = [
     "DeterministicMocks",
     "Registration",
     "StackRun",
+    "merged",
     "run_program",
     "run_variant",
     "stack_config",
 ]
+
+
+def merged(stack: str, section: str, **values: object) -> dict[str, object]:
+    """An override of one config section: the stack file's values with `values` added."""
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
+    key = f"personalize-realtime:{section}"
+    current = (document.get("config") or {}).get(key) or {}
+    return {key: {**current, **values}}
+
 
 # Every stack file, plus the settings no stack file turns on but whose resources carry policies.
 SECURITY_VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
@@ -33,6 +45,7 @@ SECURITY_VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
         "dev",
         {"personalize-realtime:monitoring": {"alarmEmail": "oncall@example.com"}},
     ),
+    "dev-account-logging-role": ("dev", merged("dev", "api", manageAccountLoggingRole=True)),
 }
 
 

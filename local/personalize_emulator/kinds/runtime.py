@@ -138,15 +138,16 @@ def item_list(
     scored: list[recommender.Scored],
     columns: list[str],
     group_arn: str,
-    promoted: tuple[str, set[str]] = ("", set()),
+    promoted: tuple[str | None, set[str]] = (None, set()),
 ) -> list[dict[str, Any]]:
+    """The response's items; those in `promoted` carry the promotion's name, when it has one."""
     items, _ = item_rows(rb, group_arn) if columns else ({}, {})
     out: list[dict[str, Any]] = []
     for s in scored:
         entry: dict[str, Any] = {"itemId": s.item_id}
         if s.score is not None:
             entry["score"] = s.score
-        if s.item_id in promoted[1]:
+        if promoted[0] and s.item_id in promoted[1]:
             entry["promotionName"] = promoted[0]
         if columns:
             row = items.get(s.item_id, {})
@@ -209,23 +210,40 @@ def get_recommendations(rb: RegionBackend, p: dict[str, Any]) -> dict[str, Any]:
             "itemList": item_list(rb, scored, columns, group),
             "recommendationId": recommendation_id,
         }
-    promotion = promotions[0]
+    (promotion,) = promotions  # the model allows at most one
     promote, _ = filter_predicate(
         rb, promotion.get("filterArn"), promotion.get("filterValues", {}), request
     )
     if promote is None:
         raise InvalidInputException("A promotion needs a filterArn")
-    # "If there aren't enough items that meet the promotion criteria, the result will contain as
-    # many promoted items as possible." The request's filter applies to promoted items too.
-    slots = max(1, round(num * int(promotion["percentPromotedItems"]) / 100))
-    promoted = top(min(slots, num), lambda i: promote(i) and (allowed is None or allowed(i)))
+    # "The promotion filter applies only to promoted items and the request filter applies only to
+    # the other recommended items" (promoting-items page, Promotion filters).
+    wanted = promoted_slots(num, int(promotion["percentPromotedItems"]))
+    promoted = top(wanted, promote)
+    chosen = {s.item_id for s in promoted}
+    # Items added since training have no learnt vector; a new-items promotion is for them, so
+    # they follow the model's picks, newest first.
+    _, added = item_rows(rb, group)
+    fresh = [
+        i
+        for i in sorted(added, key=lambda i: (-added[i], i))
+        if i not in model.index and i not in chosen and i != item and promote(i)
+    ]
+    promoted = (promoted + [recommender.Scored(i, None) for i in fresh])[:wanted]
     chosen = {s.item_id for s in promoted}
     rest = top(num - len(promoted), lambda i: i not in chosen and (allowed is None or allowed(i)))
     scored = _place_promoted(promoted, rest, random.Random(recommendation_id))
     return {
-        "itemList": item_list(rb, scored, columns, group, (promotion["name"], chosen)),
+        "itemList": item_list(rb, scored, columns, group, (promotion.get("name"), chosen)),
         "recommendationId": recommendation_id,
     }
+
+
+def promoted_slots(num_results: int, percent: int) -> int:
+    """How many of `num_results` slots a promotion of `percent` (1-100, checked against the model
+    before this runs) takes. The page does not say how the share rounds: here it rounds down, and
+    a promotion asked for takes at least one slot."""
+    return min(num_results, max(1, num_results * percent // 100))
 
 
 def _place_promoted(
