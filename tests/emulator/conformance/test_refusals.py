@@ -5,12 +5,16 @@ Each refusal here is a defect a deploy would otherwise meet only in a real accou
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import botocore.session  # type: ignore[import-untyped,unused-ignore]
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from local.personalize_emulator import spec, validation
+from providers import tags
 
 from ..conftest import BUCKET, Clients
 from ..helpers import RECIPE, Synthetic, deploy, poll, wait_status
@@ -78,6 +82,32 @@ def test_tag_values_outside_the_pattern_are_refused(clients: Clients) -> None:
     )["datasetGroupArn"]
     with pytest.raises(pz.exceptions.InvalidInputException, match="tagKey"):
         pz.tag_resource(resourceArn=group, tags=[{"tagKey": "a,b", "tagValue": "x"}])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=20))
+def test_the_emulator_and_the_providers_read_the_tag_pattern_alike(text: str) -> None:
+    """The emulator checks tags with the model's own pattern; the providers' tag rules (used at
+    preview) restate it without a regex engine. Both must accept and refuse the same text, so a
+    tag the preview passes is never refused offline, nor the other way round.
+
+    Source: the botocore Personalize model's TagValue shape (the pattern of
+    https://docs.aws.amazon.com/personalize/latest/dg/API_Tag.html).
+    """
+    shape = botocore.session.get_session().get_service_model("personalize").shape_for("TagValue")
+    pattern = validation.compiled(shape.metadata["pattern"])
+    assert shape.metadata["pattern"] == tags.TAG_PATTERN
+    # The reserved `aws:` prefix is a rule of the tagging page, not of the pattern.
+    assume(not text.lower().startswith(tags.RESERVED_PREFIX))
+    emulator_accepts = bool(pattern.fullmatch(text))
+    providers_accept = tags.tag_text_problem(text) is None
+    # What the preview lets through is never refused offline.
+    assert emulator_accepts or not providers_accept
+    # The two read Unicode classes from different Unicode versions (Python's `unicodedata`, the
+    # `regex` package's tables): on characters both know they agree exactly; a character only the
+    # newer tables assign is refused by the preview, the safer side.
+    if all(unicodedata.category(char) != "Cn" for char in text):
+        assert emulator_accepts == providers_accept
 
 
 def test_exploration_config_only_for_user_personalization_v1(
