@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -31,9 +32,13 @@ TRAINING_MODES = ("FULL", "UPDATE")
 TRAINING_INPUTS_TAG = "pulumi:training-inputs"
 
 
+# botocore's TagValue: at most 256 characters of this pattern (no commas, for one).
+TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{0,256}$")
+
+
 def fingerprint_tag(training_inputs: str) -> str:
-    """Tag values hold 256 characters; longer fingerprints are hashed."""
-    if len(training_inputs) <= 256:
+    """Fingerprints that are not a valid tag value (too long, or with a comma) are hashed."""
+    if TAG_VALUE.fullmatch(training_inputs):
         return training_inputs
     return "sha256:" + hashlib.sha256(training_inputs.encode()).hexdigest()
 
