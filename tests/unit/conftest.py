@@ -2,14 +2,14 @@
 
 import pytest
 
-from tests.stack_harness import StackRun, run_program
+from tests.stack_harness import StackRun, stack_run
 
 
 @pytest.fixture(scope="session")
 def dev() -> StackRun:
-    return run_program("dev")
+    return stack_run("dev")
 
 
 @pytest.fixture(scope="session")
 def prod() -> StackRun:
-    return run_program("prod")
+    return stack_run("prod")
