@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import config as stack_config
+from components import preflight
 from components.api import Api
 from components.data_check import check_dataset_file, load_schema
 from components.datasets import Datasets, dataset_arn
@@ -17,6 +18,7 @@ from components.streaming import Streaming
 config = stack_config.from_pulumi()
 for dataset in config.datasets:
     check_dataset_file(dataset.file, load_schema(dataset.schema_file), dataset.dataset_type)
+preflight.check(config, preflight.stack_config_keys())
 
 account_id = aws.get_caller_identity_output().account_id
 region = aws.get_region_output().region

@@ -36,6 +36,7 @@ import pulumi_aws as aws
 import pulumi_command as command
 
 from components.config import PROJECT_ROOT, Route, StackConfig
+from components.csv_text import open_csv
 from components.lambda_function import PythonFunction
 
 SMOKE_TEST_SCRIPT = Path(__file__).resolve().parent / "smoke_test.py"
@@ -103,7 +104,7 @@ def first_user(config: StackConfig) -> str:
     interactions = config.dataset("Interactions")
     if interactions is None:
         raise ValueError("api.smokeTest needs datasets.interactions or api.smokeTestUser")
-    with open(interactions.file, newline="") as handle:
+    with open_csv(interactions.file) as handle:
         for row in csv.DictReader(handle):
             if row.get("USER_ID"):
                 return row["USER_ID"]
