@@ -113,6 +113,23 @@ def first_user(config: StackConfig) -> str:
     )
 
 
+def smoke_test_event_type(config: StackConfig) -> str:
+    """The event type the smoke test sends: the one the /recommendations model trains on, else
+    the first one in the interactions CSV, so it is always one the stack's data knows."""
+    model = config.model_for("recommendations")
+    if model is not None and model.training.event_type:
+        return model.training.event_type
+    interactions = config.dataset("Interactions")
+    if interactions is not None:
+        with open_csv(interactions.file) as handle:
+            for row in csv.DictReader(handle):
+                if row.get("EVENT_TYPE"):
+                    return row["EVENT_TYPE"]
+    raise ValueError(
+        "api.smokeTest needs an EVENT_TYPE in the interactions CSV or training.eventType"
+    )
+
+
 def _project_relative(path: str) -> str:
     """Paths inside the project as the command provider sees them (it runs in the project
     directory), so the stack's state does not depend on where the checkout lives."""
@@ -642,6 +659,9 @@ class Api(pulumi.ComponentResource):
         environment: dict[str, pulumi.Input[str]] = {
             "API_URL": self.url,
             "SMOKE_TEST_USER": first_user(config),
+            "SMOKE_TEST_EVENT_TYPE": smoke_test_event_type(config),
+            # Every other route a model serves is called too.
+            "SMOKE_TEST_ROUTES": ",".join(r for r in campaign_arns if r != "recommendations"),
         }
         if self.api_key is not None:
             environment["API_KEY"] = pulumi.Output.secret(self.api_key.value)
