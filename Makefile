@@ -5,7 +5,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck pytest rehearse bench emulator lock clean
+.PHONY: test lint typecheck pytest rehearse soak bench emulator lock clean
 
 test: lint typecheck pytest
 
@@ -30,6 +30,13 @@ pytest: $(STAMP)
 # it, destroy it, and print the report. No AWS account or Pulumi CLI needed.
 rehearse: $(STAMP)
 	$(BIN)/python -m local.rehearsal --stack dev
+
+# The config-space property test at length: SOAK_EXAMPLES generated stack files (default 50),
+# each deployed, exercised on every route and destroyed against the emulator. `make test` runs
+# a few of them.
+SOAK_EXAMPLES ?= 50
+soak: $(STAMP)
+	REHEARSAL_EXAMPLES=$(SOAK_EXAMPLES) $(BIN)/python -m pytest -q tests/test_config_space.py
 
 # Measure deploy, polling, forwarding, handler and preview costs against same-run baselines and
 # print tables (docs/performance.md). Not a test: slow machines never fail it.

@@ -636,8 +636,10 @@ def _deploy_and_exercise(  # noqa: PLR0917  (the rehearsal's state, passed expli
 ) -> None:
     # A bad stack file fails here, before anything runs.
     config = load_config(stack, overrides, file)
-    run = _run(engine, endpoints, stack, overrides, file)
-    report.steps = sorted(engine.steps, key=lambda s: s.ready)
+    try:
+        run = _run(engine, endpoints, stack, overrides, file)
+    finally:  # what was created before a failure is reported, and destroyed
+        report.steps = sorted(engine.steps, key=lambda s: s.ready)
     report.deploy_seconds = max(s.ready for s in report.steps)
     pipeline = [
         s
@@ -755,13 +757,16 @@ def render(report: Report) -> str:
             lines.append(f"  {step.seconds:8.2f}  {step.ready:8.2f}  {kind} {step.name}")
     other = sum(1 for s in report.steps if not s.real)
     share = report.pipeline_ready_seconds / report.deploy_seconds if report.deploy_seconds else 0
-    lines += [
-        f"  (+{other} resources with no local data plane, given deterministic outputs)",
-        "",
-        f"Deploy finished after {report.deploy_seconds:.2f} s; the event pipeline and API were "
-        f"ready after {report.pipeline_ready_seconds:.2f} s ({share:.0%} of the deploy).",
-        "Critical path: " + " -> ".join(report.critical_path),
-    ]
+    lines.append(f"  (+{other} resources with no local data plane, given deterministic outputs)")
+    if report.critical_path:
+        lines += [
+            "",
+            f"Deploy finished after {report.deploy_seconds:.2f} s; the event pipeline and API "
+            f"were ready after {report.pipeline_ready_seconds:.2f} s ({share:.0%} of the deploy).",
+            "Critical path: " + " -> ".join(report.critical_path),
+        ]
+    else:
+        lines += ["", f"Deploy failed after {len(report.steps)} resources were created."]
     if report.exercise is not None:
         _render_exercise(report.exercise, lines)
     for number, update in enumerate(report.updates, start=1):

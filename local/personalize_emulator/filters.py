@@ -150,6 +150,11 @@ class _Parser:
     def condition(self) -> Condition:
         name = self.word()
         dataset, _, fname = name.partition(".")
+        # Identifiers match in any case, as AWS's samples write them (Interactions.event_type).
+        dataset = next(
+            (d for d in ("Items", "Interactions") if d.lower() == dataset.lower()), dataset
+        )
+        fname = fname.upper() if dataset == "Interactions" else fname
         if dataset not in ("Items", "Interactions") or not fname:
             raise InvalidInputException(
                 f"Filter expression: unsupported field {name!r}; use Items.<FIELD> or "
@@ -269,7 +274,8 @@ def compile_filter(
             hit = bool(types) and ("*" in values or any(str(v) in types for v in values))
             return hit if cond.op == "IN" else not hit
         row = items.get(item)
-        field_value = None if row is None else row.get(cond.field)
+        upper = cond.field.upper()
+        field_value = next((v for k, v in (row or {}).items() if k.upper() == upper), None)
         if cond.op == "IN":
             return _matches_any(field_value, values)
         if cond.op == "NOT IN":
