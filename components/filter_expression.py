@@ -11,9 +11,11 @@ The grammar, from the developer guide's "Filter expression structure and element
                  | Dataset.FIELD ("=" | "!=" | "<" | "<=" | ">" | ">=") value
     value       := "string" | number | $PARAMETER | CurrentItem.FIELD
 
-Keywords are matched in any case; so are dataset and field names, as AWS's own samples write
-them (`Interactions.event_type`, `ITEMS.CATEGORY_L1`). The rules `check` applies come from
-"Guidelines and requirements"
+Keywords, ItemID, dataset and field names are matched in any case, as AWS writes them: its
+samples use `Interactions.event_type` and `ITEMS.CATEGORY_L1`, and the CreateFilter API reference
+(as generated into the AWS SDKs) gives the format `EXCLUDE itemId WHERE INTERACTIONS.event_type
+in ("EVENT_TYPE")`.
+The rules `check` applies come from "Guidelines and requirements"
 (https://docs.aws.amazon.com/personalize/latest/dg/filter-expression-guidelines-requirements.html)
 and botocore's personalize-runtime model (filterValues: at most 25 keys matching
 `[A-Za-z0-9_]+`, 50 characters each). Standard library only, so data tools and the emulator can
@@ -213,11 +215,11 @@ def _condition(tokens: _Tokens) -> Condition:
     kind, text, _ = operator_token
     if kind == "operator":
         return Condition(reference, text, (_value(tokens),))
-    if kind == "word" and text.upper() == "NOT":
-        tokens.keyword("IN")
-        operator = "NOT IN"
-    elif kind == "word" and text.upper() == "IN":
-        operator = "IN"
+    if kind == "word" and text.upper() in ("NOT", "IN"):
+        tokens.position -= 1
+        operator = tokens.keyword("NOT", "IN")
+        if operator == "NOT":
+            operator = "NOT " + tokens.keyword("IN")
     else:
         raise tokens.fail(operator_token, "IN, NOT IN or a comparison (=, !=, <, <=, >, >=)")
     opening = tokens.take("(")

@@ -43,7 +43,9 @@ def problems_of(expression: str, *, related: bool = True) -> list[str]:
         'INCLUDE ItemID WHERE Items.GENRES IN ("Action") IF CurrentUser.TIER IN ("premium")',
         'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch") | '
         "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)",
-        'include itemid where items.genres not in ("Horror") or items.year = 1999',
+        'INCLUDE ItemID WHERE items.genres NOT IN ("Horror") OR items.year = 1999',
+        # The format the CreateFilter API reference gives.
+        'EXCLUDE itemId WHERE INTERACTIONS.event_type in ("watch")',
     ],
 )
 def test_valid_expressions_pass(expression: str) -> None:
@@ -199,3 +201,23 @@ def test_a_byte_order_mark_reads_the_same_everywhere(tmp_path: Path) -> None:
     )
     with open_csv(plain) as handle:
         assert first_user(config) == next(csv.DictReader(handle))["USER_ID"]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        'EXCLUDE itemId WHERE INTERACTIONS.event_type in ("watch")',
+        "INCLUDE ItemID WHERE ITEMS.genres IN ($GENRE)",
+        "INCLUDE ItemID WHERE items.Year >= 2000",
+    ],
+)
+def test_the_emulator_matches_identifiers_in_any_case_too(expression: str) -> None:
+    # The rehearsal's emulator must accept what the preflight accepts, or a valid stack could
+    # only fail locally; and event types match in any case (the guide's one case-blind rule).
+    from local.personalize_emulator import filters
+
+    assert problems_of(expression) == []
+    parsed = filters.parse(expression)
+    items = {"m1": {"ITEM_ID": "m1", "GENRES": "Comedy", "YEAR": 2001}}
+    passes = filters.compile_filter(parsed, {"GENRE": '"Comedy"'}, items, {"m1": {"WATCH"}})
+    assert passes("m1") is expression.upper().startswith("INCLUDE")

@@ -1224,7 +1224,8 @@ class Backend:
         items = self._dataset_of(group.arn, "Items")
         if items is not None:
             schema: avro.AvroSchema = self.resources[items.attrs["schemaArn"]].state["parsed"]
-            unknown = sorted(f for f in expression.item_fields if schema.field(f) is None)
+            known = {n.upper() for n in schema.names}  # fields match in any case, as in AWS
+            unknown = sorted(f for f in expression.item_fields if f.upper() not in known)
             if unknown:
                 raise InvalidInputException(
                     f"Filter expression uses Items fields {unknown} that the Items schema lacks; "

@@ -133,7 +133,7 @@ class _Parser:
     def stage(self) -> Stage:
         include = self.word("INCLUDE", "EXCLUDE").upper() == "INCLUDE"
         target = self.word()
-        if target != "ItemID":
+        if target.lower() != "itemid":  # any case, as the CreateFilter reference writes itemId
             raise InvalidInputException(
                 f"Filter expression: only ItemID filters are supported, got {target!r}"
             )
@@ -271,7 +271,9 @@ def compile_filter(
         values = values_of(cond)
         if cond.dataset == "Interactions":
             types = user_events.get(item, set())
-            hit = bool(types) and ("*" in values or any(str(v) in types for v in values))
+            # "Amazon Personalize ignores case only when matching event types."
+            folded = {t.lower() for t in types}
+            hit = bool(types) and ("*" in values or any(str(v).lower() in folded for v in values))
             return hit if cond.op == "IN" else not hit
         row = items.get(item)
         upper = cond.field.upper()
