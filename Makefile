@@ -43,9 +43,10 @@ soak: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
-# Run the Personalize emulator on loopback for manual use with boto3 / the AWS CLI.
+# Run the Personalize emulator and S3 (moto) on loopback for manual use with boto3 / the AWS CLI;
+# it prints the AWS_ENDPOINT_URL_* lines to paste into another shell.
 emulator: $(STAMP)
-	$(BIN)/python -m local.personalize_emulator --host 127.0.0.1 --port 4580
+	$(BIN)/python -m local.offline_aws --host 127.0.0.1 --port 4580 --s3-port 4581
 
 # Re-pin constraints.txt from a fresh resolution of the requirement files.
 lock:
