@@ -8,6 +8,7 @@ The grammar, from the developer guide's "Filter expression structure and element
     target      := "ItemID" | "ActionID" | "UserID"
     conditions  := condition (("AND" | "OR") condition)*
     condition   := Dataset.FIELD ("IN" | "NOT IN") "(" value ("," value)* ")"
+                 | Dataset.FIELD ("IN" | "NOT IN") CurrentItem.FIELD
                  | Dataset.FIELD ("=" | "!=" | "<" | "<=" | ">" | ">=") value
     value       := "string" | number | $PARAMETER | CurrentItem.FIELD
 
@@ -222,6 +223,10 @@ def _condition(tokens: _Tokens) -> Condition:
             operator = "NOT " + tokens.keyword("IN")
     else:
         raise tokens.fail(operator_token, "IN, NOT IN or a comparison (=, !=, <, <=, >, >=)")
+    following = tokens.peek()
+    if following is not None and following[0] == "word":
+        # AWS's samples write `ITEMS.CATEGORY_L1 IN CurrentItem.CATEGORY_L1`, no parentheses.
+        return Condition(reference, operator, (_value(tokens),))
     opening = tokens.take("(")
     if opening[:2] != ("punct", "("):
         raise tokens.fail(opening, f"( after {operator}")

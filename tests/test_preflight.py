@@ -44,6 +44,8 @@ def problems_of(expression: str, *, related: bool = True) -> list[str]:
         'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch") | '
         "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)",
         'INCLUDE ItemID WHERE items.genres NOT IN ("Horror") OR items.year = 1999',
+        # As aws-samples/retail-demo-store writes it.
+        "INCLUDE ItemID WHERE ITEMS.GENRES IN CurrentItem.GENRES",
         # The format the CreateFilter API reference gives.
         'EXCLUDE itemId WHERE INTERACTIONS.event_type in ("watch")',
     ],
@@ -62,6 +64,7 @@ def test_valid_expressions_pass(expression: str) -> None:
         ("INCLUDE ItemID WHERE Genres IN ($G)", "a dataset field"),
         ("INCLUDE ItemID WHERE Actions.X IN ($C)", "a dataset field"),
         ("", "empty"),
+        ("INCLUDE ItemID WHERE Items.GENRES IN ($G)" + " " * 2500, "at most 2500"),
     ],
 )
 def test_syntax_errors_say_where(expression: str, expected: str) -> None:
