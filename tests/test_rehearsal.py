@@ -218,9 +218,11 @@ def test_updates_apply_as_pulumi_up_would(tmp_path: Path) -> None:
 def test_a_non_updatable_training_setting_trains_beside_and_switches(tmp_path: Path) -> None:
     # CreateSolution settings cannot be updated: a new solution is trained beside the old one,
     # the campaign switches to it in place, and only then does the old solution go.
-    hpo = dev_config()
-    hpo["config"][MODELS][0]["training"] = {"hpo": True}
-    report, _ = rehearse(tmp_path, "--stack", "dev", "--then", write(tmp_path, "hpo", hpo))
+    # Training on one event type only is a CreateSolution setting UpdateSolution cannot change.
+    narrower = dev_config()
+    narrower["config"][MODELS][0]["training"] = {"eventType": "watch"}
+    changed = write(tmp_path, "watch", narrower)
+    report, _ = rehearse(tmp_path, "--stack", "dev", "--then", changed)
     (update,) = report["updates"]
     assert personalize(update["changes"]) == {
         "Solution models-recommendations-solution": "replaced",
