@@ -249,6 +249,42 @@ def check_items_filter(
     return None
 
 
+# Interactions filters consider each user's 100 most recent interactions per event type
+# (filter-expression guidelines); an item within those is surely filtered.
+RECENT_PER_EVENT_TYPE = 100
+
+
+def check_history_filter(
+    data: StackData, user: str, parsed: fe.Filter, values: Mapping[str, str], items: list[str]
+) -> str | None:
+    """For `EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (...)`: a returned item the user
+    recently had one of those events with (from the data; event types match in any case)."""
+    if len(parsed.expressions) != 1:
+        return None
+    expression = parsed.expressions[0]
+    conditions = list(expression.conditions())
+    if expression.include or len(conditions) != 1 or conditions[0].operator != "IN":
+        return None
+    (condition,) = conditions
+    if condition.field.dataset != "Interactions":
+        return None
+    wanted = {
+        (values[v.parameter] if v.parameter is not None else str(v.literal)).lower()
+        for v in condition.values
+    }
+    recent: dict[str, list[str]] = {}
+    mine = [r for r in data.interactions if r["USER_ID"] == user]
+    for row in sorted(mine, key=lambda r: int(r["TIMESTAMP"])):  # oldest first
+        recent.setdefault((row.get("EVENT_TYPE") or "").lower(), []).append(row["ITEM_ID"])
+    excluded = {
+        item
+        for event_type, seen in recent.items()
+        if "*" in wanted or event_type in wanted
+        for item in seen[-RECENT_PER_EVENT_TYPE:]
+    }
+    return next((item for item in items if item in excluded), None)
+
+
 def _holds(condition: fe.Condition, row: Mapping[str, str], values: Mapping[str, str]) -> bool:
     """Whether an Items row meets a condition (exact strings, numbers compared as numbers)."""
     field_value = next((v for k, v in row.items() if k.upper() == condition.field.name.upper()), "")
@@ -343,6 +379,8 @@ def _filtered(  # noqa: PLR0917  (one request's parts)
     detail = f"{subject}, filter {name}" + "".join(f", {p}={v}" for p, v in values.items())
     answer = client.request(RECOMMEND, "GET", path, detail, 200, query=filtered)
     broken = check_items_filter(data, expression, values, _item_ids(answer))
+    if broken is None and "userId" in query:
+        broken = check_history_filter(data, query["userId"], expression, values, _item_ids(answer))
     if broken is not None:
         raise ExerciseError(
             f"{path} with filter {name} returned item {broken}, which the filter excludes: "
