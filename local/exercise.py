@@ -250,7 +250,8 @@ def check_items_filter(
 
 
 # Interactions filters consider each user's 100 most recent interactions per event type
-# (filter-expression guidelines); an item within those is surely filtered.
+# (https://docs.aws.amazon.com/personalize/latest/dg/filter-expressions.html); an item within
+# those is surely filtered.
 RECENT_PER_EVENT_TYPE = 100
 
 
