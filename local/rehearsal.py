@@ -13,11 +13,18 @@ local engine:
 Pulumi's runtime registers independent resources concurrently, so creation follows the same
 dependency graph, with the same parallelism, as a real `pulumi up`. Then the handlers run as
 deployed, with the environment the program gave their functions and requests shaped as API
-Gateway and Kinesis deliver them: recommendations for a sample user, events for that user through
-the API and the stream, recommendations again. Last, everything is destroyed in reverse
+Gateway and Kinesis deliver them, exercising every route the stack configures with requests
+derived from its own config and data (`local/exercise.py`).
+
+Each `--then FILE` is then applied as `pulumi up` applies a changed stack file: Check and Diff of
+every Personalize resource through the provider host against the state the engine keeps;
+unchanged, updated in place, or replaced (create-before-delete unless the provider asks
+otherwise); replaced and removed resources deleted last, newest first; campaigns called all along
+to find any serving gap; the stack exercised again. Last, everything is destroyed in reverse
 dependency order through the provider host, and the emulator must hold nothing.
 
-    python -m local.rehearsal [--stack dev] [--profile test|real] [--time-scale F] [--json FILE]
+    python -m local.rehearsal [--stack dev|PATH] [--then FILE ...] [--profile test|real]
+                              [--time-scale F] [--json FILE]
 """
 
 from __future__ import annotations
