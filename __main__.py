@@ -6,6 +6,7 @@ import pulumi_aws as aws
 from components import config as stack_config
 from components import preflight
 from components.api import Api
+from components.arns import provider_region
 from components.data_check import check_dataset_file, load_schema
 from components.datasets import Datasets, dataset_arn
 from components.model import Models
@@ -17,11 +18,17 @@ from components.streaming import Streaming
 # single resource is registered.
 config = stack_config.from_pulumi()
 for dataset in config.datasets:
-    check_dataset_file(dataset.file, load_schema(dataset.schema_file), dataset.dataset_type)
+    check_dataset_file(
+        dataset.file,
+        load_schema(dataset.schema_file),
+        dataset.dataset_type,
+        stack_config.training_filters(config),
+    )
 preflight.check(config, preflight.stack_config_keys())
 
 account_id = aws.get_caller_identity_output().account_id
-region = aws.get_region_output().region
+# The provider's region, held to the partition the config derived from it at preview.
+region = provider_region(config)
 
 storage = Storage("storage", config=config, account_id=account_id, region=region)
 datasets = Datasets("datasets", config=config, storage=storage, region=region)
@@ -44,12 +51,15 @@ api = Api(
     campaign_arns=models.campaign_arns(),
     filter_arns=models.filter_arns(),
     dataset_arns={
-        key: dataset_arn(account_id, region, datasets.group_name, key) for key in catalog
+        key: dataset_arn(account_id, region, datasets.group_name, key, config.partition)
+        for key in catalog
     },
     schemas=catalog,
     smoke_test_after=[d.campaign for d in models.deployments.values()],
     account_id=account_id,
     region=region,
+    recommend_environment=models.recommend_environment(),
+    promotion_filter_arns=models.promotion_filter_arns(),
 )
 Monitoring("monitoring", config=config, streaming=streaming, api=api, account_id=account_id)
 

@@ -12,11 +12,16 @@ The client never names a stream, tracking ID or campaign: the functions read the
 environment. Campaign and filter ARNs arrive computed from names, so nothing here waits for
 training; only the smoke test depends on the campaigns.
 
-API Gateway writes access logs with a region-wide CloudWatch role (`aws.apigateway.Account`).
-By default this component creates that role and points the region's setting at it; pass
-`manage_account_logging_role=False` where the account already has one (the setting is one per
-region and account: the last stack to set it wins, and destroying that stack leaves the region
-pointing at a deleted role).
+API Gateway writes access logs with the CloudWatch role set in the account's API Gateway
+settings, one per account and region
+(https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html). By default
+this component leaves that setting alone and relies on it being set (by hand or by another
+stack): a stage with access logs is refused while it is unset ("CloudWatch Logs role ARN must be
+set in account settings to enable logging"), so a missing role fails `pulumi up` at the stage
+instead of deploying an API without an audit trail. With
+`api.manageAccountLoggingRole` the stack creates a role and points the setting at it
+(`aws.apigateway.Account`); pulumi-aws 7 resets the setting when that resource is destroyed
+(terraform-provider-aws PR #42226), so `pulumi destroy` leaves the region with no role.
 """
 
 from __future__ import annotations
@@ -35,17 +40,17 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_command as command
 
+from components.arns import arn
 from components.config import PROJECT_ROOT, Route, StackConfig
 from components.csv_text import open_csv
 from components.lambda_function import PythonFunction
 
 SMOKE_TEST_SCRIPT = Path(__file__).resolve().parent / "smoke_test.py"
-# AWS managed policy for API Gateway's account-wide logging role. Its Resource is "*" because the
-# role serves every API and stage in the region (execution logs go to log groups API Gateway names
-# and creates itself), which no stack-scoped ARN list can cover.
-API_GATEWAY_LOGS_POLICY = (
-    "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-)
+# AWS managed policy for API Gateway's account-wide logging role (its path under the partition's
+# `iam::aws:policy/`). Its Resource is "*" because the role serves every API and stage in the
+# region (execution logs go to log groups API Gateway names and creates itself), which no
+# stack-scoped ARN list can cover.
+API_GATEWAY_LOGS_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 CAMPAIGN_ENV: dict[Route, str] = {
     "recommendations": "RECOMMENDATIONS_CAMPAIGN_ARN",
@@ -171,7 +176,8 @@ class Api(pulumi.ComponentResource):
         smoke_test_after: Sequence[pulumi.Resource],
         account_id: pulumi.Input[str],
         region: pulumi.Input[str],
-        manage_account_logging_role: bool = True,
+        recommend_environment: Mapping[str, pulumi.Input[str]] | None = None,
+        promotion_filter_arns: Sequence[pulumi.Input[str]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("personalize-realtime:api:Api", name, None, opts)
@@ -209,6 +215,8 @@ class Api(pulumi.ComponentResource):
             cors=cors,
             account_id=account_id,
             region=region,
+            recommend_environment=recommend_environment or {},
+            promotion_filter_arns=promotion_filter_arns,
         )
 
         # Route methods, integrations and the permissions that let this API invoke each function.
@@ -288,9 +296,11 @@ class Api(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        # Access logging needs the region's API Gateway CloudWatch role. Only when the stack owns
+        # that setting does the stage wait for it; otherwise the account already has one.
         stage_depends: list[pulumi.Resource] = []
         self.account = None
-        if manage_account_logging_role:
+        if api_cfg.manage_account_logging_role:
             self.account = self._account_logging_role(name, config, account_id, tags)
             stage_depends.append(self.account)
         self.stage = aws.apigateway.Stage(
@@ -303,7 +313,7 @@ class Api(pulumi.ComponentResource):
                 "format": ACCESS_LOG_FORMAT,
             },
             tags=tags,
-            # Access logging is refused until the region has a CloudWatch role.
+            # Access logging is refused while the region has no CloudWatch role.
             opts=pulumi.ResourceOptions(parent=self, depends_on=stage_depends),
         )
         self.method_settings = aws.apigateway.MethodSettings(
@@ -352,6 +362,8 @@ class Api(pulumi.ComponentResource):
         cors: dict[str, pulumi.Input[str]],
         account_id: pulumi.Input[str],
         region: pulumi.Input[str],
+        recommend_environment: Mapping[str, pulumi.Input[str]],
+        promotion_filter_arns: Sequence[pulumi.Input[str]],
     ) -> dict[str, PythonFunction]:
         child = pulumi.ResourceOptions(parent=self)
         common: dict[str, Any] = {
@@ -362,9 +374,11 @@ class Api(pulumi.ComponentResource):
         }
         filters = list(filter_arns.values())
         recommend_statements: list[dict[str, Any]] = []
-        # GetRecommendations and GetPersonalizedRanking authorize the campaign and, when the
-        # request names one, the filter (an optional resource type of both actions in the
-        # service authorization reference); so the filter ARNs are listed with the campaigns.
+        # The Service Authorization Reference lists the campaign as the resource GetRecommendations
+        # and GetPersonalizedRanking authorize (parliament's copy: campaign only); it lists no
+        # filter resource for them. The filter ARNs are listed beside the campaigns anyway: they
+        # grant nothing else, and should the service also check the filter a request names, the
+        # role already allows exactly this stack's filters.
         reading = [
             campaign_arns[r] for r in ("recommendations", "similar-items") if r in campaign_arns
         ]
@@ -373,7 +387,8 @@ class Api(pulumi.ComponentResource):
                 "Sid": "GetRecommendations",
                 "Effect": "Allow",
                 "Action": ["personalize:GetRecommendations"],
-                "Resource": [*reading, *filters],
+                # The new-items promotion's filter is listed like the request filters.
+                "Resource": [*reading, *filters, *promotion_filter_arns],
             }
         )
         if "rankings" in campaign_arns:
@@ -394,6 +409,7 @@ class Api(pulumi.ComponentResource):
                 environment={
                     **{CAMPAIGN_ENV[route]: arn for route, arn in campaign_arns.items()},
                     "FILTER_ARNS": pulumi.Output.json_dumps(dict(filter_arns)),
+                    **recommend_environment,
                     **cors,
                 },
                 memory_size=256,
@@ -546,9 +562,11 @@ class Api(pulumi.ComponentResource):
         attachment = aws.iam.RolePolicyAttachment(
             f"{name}-cloudwatch-role-logs",
             role=role.name,
-            policy_arn=API_GATEWAY_LOGS_POLICY,
+            policy_arn=arn(config.partition, "iam", "", "aws", f"policy/{API_GATEWAY_LOGS_POLICY}"),
             opts=child,
         )
+        # Destroying this resource resets the region's setting (pulumi-aws 7 has no option to keep
+        # it); the README's teardown section says what that means for other APIs in the region.
         return aws.apigateway.Account(
             f"{name}-account",
             cloudwatch_role_arn=role.arn,

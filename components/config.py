@@ -8,12 +8,18 @@ Unknown keys are errors too, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import functools
 import json
+import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
+
+from components.data_check import DataCheckError, TrainingFilter, load_schema
+from providers.tags import tag_key_problem, tag_value_problem
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,8 +45,36 @@ RECIPES: dict[str, Route] = {
     "aws-similar-items": "similar-items",
     "aws-sims": "similar-items",
 }
-# Item exploration is a User-Personalization feature; the service rejects it elsewhere.
-EXPLORATION_RECIPES = frozenset({"aws-user-personalization", "aws-user-personalization-v2"})
+# campaignConfig.itemExplorationConfig: "Provide itemExplorationConfig data only if your solution
+# uses the User-Personalization recipe" (CampaignConfig API reference); User-Personalization-v2
+# "handles exploration configuration for you" (recipe features page).
+EXPLORATION_RECIPES = frozenset({"aws-user-personalization"})
+# Custom recipes that accept GetRecommendations(promotions=...) (promoting-items page). Promotions
+# are how v2 surfaces new items: a promotion over a CREATION_TIMESTAMP filter.
+PROMOTION_RECIPES = frozenset(
+    {
+        "aws-user-personalization",
+        "aws-user-personalization-v2",
+        "aws-similar-items",
+        "aws-sims",
+        "aws-trending-now",
+        "aws-popularity-count",
+    }
+)
+# performHPO only helps recipes with hyperparameters HPO can tune: Popularity-Count "has no exposed
+# hyperparameters" (its recipe page), Trending-Now exposes only its trend discovery frequency, and
+# for the v2 recipes "Amazon Personalize automatically performs HPO every 90 days" with automatic
+# training (customizing-solution-config-hpo page).
+HPO_RECIPES = frozenset(
+    {"aws-user-personalization", "aws-personalized-ranking", "aws-similar-items", "aws-sims"}
+)
+SELF_TUNING_RECIPES = frozenset({"aws-user-personalization-v2", "aws-personalized-ranking-v2"})
+# solutionConfig.eventsConfig: "If you use the User-Personalization-v2 recipe or
+# Personalized-Ranking-v2 recipe, you can optimize ... with an events configuration"
+# (optimizing-solution-events-config page).
+EVENTS_CONFIG_RECIPES = frozenset({"aws-user-personalization-v2", "aws-personalized-ranking-v2"})
+# The reserved Items field a new-items promotion filters on (custom-datasets-and-schemas page).
+CREATION_TIMESTAMP = "CREATION_TIMESTAMP"
 
 # Names GetSolutionMetrics returns, usable in a quality gate.
 SOLUTION_METRICS = (
@@ -62,7 +96,6 @@ ARCHIVE_COMPRESSION = ("GZIP", "UNCOMPRESSED", "Snappy", "ZIP", "HADOOP_SNAPPY")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SNS_ARN_PATTERN = re.compile(r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:[A-Za-z0-9_\-]{1,256}$")
-TAG_KEY_PATTERN = re.compile(r"^[\w .:/=+\-@]{1,128}$")
 
 
 class ConfigError(ValueError):
@@ -104,20 +137,25 @@ class CampaignConfig:
 
 
 @dataclass(frozen=True)
+class NewItemsPromotion:
+    """Promote items created in the last `max_age_days` days into `percent` of recommendations."""
+
+    percent: int
+    max_age_days: int
+
+
+@dataclass(frozen=True)
 class ModelConfig:
     name: str
     recipe: str
     training: TrainingConfig = field(default_factory=TrainingConfig)
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
     quality_gate: Mapping[str, float] = field(default_factory=dict)
+    promote_new_items: NewItemsPromotion | None = None
 
     @property
     def route(self) -> Route:
         return RECIPES[self.recipe]
-
-    @property
-    def recipe_arn(self) -> str:
-        return f"arn:aws:personalize:::recipe/{self.recipe}"
 
 
 @dataclass(frozen=True)
@@ -150,6 +188,9 @@ class ApiConfig:
     cors_allow_origin: str | None = None
     smoke_test: bool = False
     smoke_test_user: str | None = None
+    # Take over the region's API Gateway CloudWatch role setting (a per-account, per-region
+    # singleton); off by default so a stack never overwrites or resets another's setting.
+    manage_account_logging_role: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,6 +218,10 @@ class StackConfig:
     monitoring: MonitoringConfig
     log_retention_days: int
     tags: Mapping[str, str]
+    region: str | None = None
+    # The region's partition (`aws`, `aws-cn`, `aws-us-gov`) from botocore's endpoint data: the
+    # one source of the partition every ARN the program writes carries (components/arns.py).
+    partition: str = "aws"
 
     def dataset(self, dataset_type: DatasetType) -> DatasetConfig | None:
         return next((d for d in self.datasets if d.dataset_type == dataset_type), None)
@@ -361,7 +406,7 @@ def _read_datasets(section: _Section, root: Path) -> tuple[DatasetConfig, ...]:
     return tuple(datasets)
 
 
-def _read_model(section: _Section) -> ModelConfig | None:
+def _read_model(section: _Section, datasets: tuple[DatasetConfig, ...]) -> ModelConfig | None:
     name = section.string(
         "name",
         "",
@@ -419,14 +464,9 @@ def _read_model(section: _Section) -> ModelConfig | None:
         enable_metadata=campaign_section.boolean("enableMetadata", False),
     )
     campaign_section.finish()
-    exploring = campaign.exploration_weight is not None or campaign.exploration_item_age_cut_off
-    if recipe and recipe not in EXPLORATION_RECIPES and exploring:
-        section.problems.append(
-            f"{section.key('campaign')} item exploration (explorationWeight, "
-            "explorationItemAgeCutOff) applies only to recipes "
-            f"{', '.join(sorted(EXPLORATION_RECIPES))}, "
-            f"got recipe {json.dumps(recipe)}"
-        )
+    _check_recipe_features(section, recipe, training, campaign)
+    promotion = _read_promotion(section, recipe)
+    _check_model_datasets(section, campaign, promotion, datasets)
 
     gate_section = section.section("qualityGate")
     gate = {
@@ -446,16 +486,107 @@ def _read_model(section: _Section) -> ModelConfig | None:
     section.finish()
     if not name or not recipe:
         return None
-    return ModelConfig(name, recipe, training, campaign, gate)
+    return ModelConfig(name, recipe, training, campaign, gate, promotion)
 
 
-def _read_models(raw: Any, problems: list[str]) -> tuple[ModelConfig, ...]:
+def _check_recipe_features(
+    section: _Section, recipe: str, training: TrainingConfig, campaign: CampaignConfig
+) -> None:
+    """Settings the service takes only with some recipes: refused here, not hours into a deploy."""
+    if not recipe:
+        return
+    for key, value in (
+        ("explorationWeight", campaign.exploration_weight),
+        ("explorationItemAgeCutOff", campaign.exploration_item_age_cut_off),
+    ):
+        if value is not None and recipe not in EXPLORATION_RECIPES:
+            hint = (
+                "; User-Personalization-v2 explores on its own: to surface new items use "
+                f"{section.key('promoteNewItems')}"
+                if recipe == "aws-user-personalization-v2"
+                else ""
+            )
+            section.problems.append(
+                f"{section.key('campaign.' + key)} applies only to recipe "
+                f"{', '.join(sorted(EXPLORATION_RECIPES))} (CreateCampaign takes "
+                f"itemExplorationConfig for no other), got recipe {json.dumps(recipe)}{hint}"
+            )
+    if training.hpo and recipe not in HPO_RECIPES:
+        section.problems.append(
+            f"{section.key('training.hpo')} applies only to recipes with tunable "
+            f"hyperparameters ({', '.join(sorted(HPO_RECIPES))}), got recipe "
+            f"{json.dumps(recipe)}"
+            + (
+                "; v2 recipes tune themselves every 90 days when training.autoTraining is on"
+                if recipe in SELF_TUNING_RECIPES
+                else ""
+            )
+        )
+    threshold = training.solution_config.get("eventValueThreshold")
+    if threshold is not None and not _is_number(threshold):
+        section.problems.append(
+            f"{section.key('training.solutionConfig.eventValueThreshold')} must be a number "
+            f'(CreateSolution takes it as a string such as "0.5"), got {json.dumps(threshold)}'
+        )
+    if "eventsConfig" in training.solution_config and recipe not in EVENTS_CONFIG_RECIPES:
+        section.problems.append(
+            f"{section.key('training.solutionConfig.eventsConfig')} applies only to recipes "
+            f"{', '.join(sorted(EVENTS_CONFIG_RECIPES))}, got recipe {json.dumps(recipe)}"
+        )
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _read_promotion(section: _Section, recipe: str) -> NewItemsPromotion | None:
+    """`promoteNewItems: {percent, maxAgeDays}`: the documented way to mix new items into
+    recommendations of any recipe that takes promotions, User-Personalization-v2 included."""
+    if section.raw.get("promoteNewItems") is None:
+        section.seen.add("promoteNewItems")
+        return None
+    promo = section.section("promoteNewItems")
+    # Promotion.percentPromotedItems is 1-100 (botocore personalize-runtime model).
+    percent = promo.integer("percent", 0, 1, 100)
+    max_age_days = promo.integer("maxAgeDays", 0, 1, 3650)
+    for key in ("percent", "maxAgeDays"):
+        if promo.raw.get(key) is None:
+            section.problems.append(f"{promo.key(key)} is required")
+    promo.finish()
+    if recipe and recipe not in PROMOTION_RECIPES:
+        section.problems.append(
+            f"{promo.path} applies only to recipes that take promotions "
+            f"({', '.join(sorted(PROMOTION_RECIPES))}), got recipe {json.dumps(recipe)}"
+        )
+        return None
+    if recipe and RECIPES[recipe] != "recommendations":
+        section.problems.append(
+            f"{promo.path} is applied by GET /recommendations; got recipe {json.dumps(recipe)}, "
+            f"which serves /{RECIPES[recipe]}"
+        )
+        return None
+    if not percent or not max_age_days:
+        return None
+    return NewItemsPromotion(percent, max_age_days)
+
+
+def _read_models(
+    raw: Any, problems: list[str], datasets: tuple[DatasetConfig, ...] = ()
+) -> tuple[ModelConfig, ...]:
     if raw is None:
         raw = [{"name": "recommendations", "recipe": "aws-user-personalization-v2"}]
     if not isinstance(raw, list) or not raw:
         problems.append(f"models must be a non-empty list of models, got {json.dumps(raw)}")
         return ()
-    models = [_read_model(_Section(item, f"models[{i}]", problems)) for i, item in enumerate(raw)]
+    models = [
+        _read_model(_Section(item, f"models[{i}]", problems), datasets)
+        for i, item in enumerate(raw)
+    ]
     found = [m for m in models if m is not None]
     names = [m.name for m in found]
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
@@ -497,10 +628,12 @@ def _read_tags(section: _Section) -> dict[str, str]:
     tags: dict[str, str] = {}
     for key in section.raw:
         value = section.string(key, "", allowed="must be a string tag value")
-        if not TAG_KEY_PATTERN.match(key) or key.lower().startswith("aws:"):
-            section.fail(
-                section.key(key), key, "tag key must be 1-128 characters, not starting aws:"
-            )
+        # Personalize's tag rules (one place: providers/tags.py); every resource gets these tags.
+        key_problem, value_problem = tag_key_problem(key), tag_value_problem(value)
+        if key_problem:
+            section.fail(section.key(key), key, f"tag key {key_problem}")
+        elif value_problem:
+            section.fail(section.key(key), value, f"tag value {value_problem}")
         else:
             tags[key] = value
     return tags
@@ -511,25 +644,22 @@ def load_stack_config(
     stack: str,
     values: Mapping[str, Any],
     root: Path = PROJECT_ROOT,
+    region: str | None = None,
 ) -> StackConfig:
     """Build the stack's config from `values` (the project namespace's keys, without prefix).
 
     Values may be already-parsed objects or the JSON text Pulumi stores for structured config.
+    `region` is the AWS provider's region when known (`aws:region` or the environment).
     Raises ConfigError listing every problem found.
     """
     problems: list[str] = []
     parsed = {key: _parse(value) for key, value in values.items()}
     top = _Section(parsed, "", problems)
 
-    default_prefix = f"{project}-{stack}"[:NAME_PREFIX_MAX].rstrip("-_")
-    name_prefix = top.string(
-        "namePrefix",
-        default_prefix,
-        re.compile(rf"^[a-zA-Z0-9][a-zA-Z0-9\-]{{0,{NAME_PREFIX_MAX - 1}}}$"),
-        allowed=f"must be 1-{NAME_PREFIX_MAX} letters, digits or dashes, not starting with a dash",
-    )
+    name_prefix = _read_name_prefix(top, project, stack)
+    partition = _check_region(region, problems)
     datasets = _read_datasets(top.section("datasets"), root)
-    models = _read_models(top.raw_value("models"), problems)
+    models = _read_models(top.raw_value("models"), problems, datasets)
     filters = _read_filters(top.section("filters"))
 
     events_section = top.section("events")
@@ -575,6 +705,7 @@ def load_stack_config(
         ),
         smoke_test=api_section.boolean("smokeTest", False),
         smoke_test_user=api_section.optional_string("smokeTestUser"),
+        manage_account_logging_role=api_section.boolean("manageAccountLoggingRole", False),
     )
     api_section.finish()
     if api.quota_per_day is not None and api.auth != "apiKey":
@@ -626,7 +757,173 @@ def load_stack_config(
         monitoring=monitoring,
         log_retention_days=log_retention_days,
         tags=tags,
+        region=region,
+        partition=partition,
     )
+
+
+# S3 refuses bucket names that start with these (bucket naming rules, general purpose buckets);
+# the dataset bucket's name starts with the prefix.
+RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_PREFIX_PATTERN = re.compile(rf"^[a-zA-Z0-9][a-zA-Z0-9\-]{{0,{NAME_PREFIX_MAX - 1}}}$")
+
+
+def sanitize_name_prefix(raw: str) -> str:
+    """`<project>-<stack>` made a valid prefix: lower case (S3 bucket names are), every run of
+    other characters (".", "_", spaces...) one dash, no dash at either end, NAME_PREFIX_MAX long.
+    Empty when nothing usable is left."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
+    return cleaned[:NAME_PREFIX_MAX].rstrip("-")
+
+
+def _read_name_prefix(top: _Section, project: str, stack: str) -> str:
+    """Every physical name starts with this prefix, so it must satisfy the strictest of them:
+    Personalize `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*` (63 characters with our longest suffix), S3
+    bucket names (lower case, letters, digits and dashes, none of the reserved prefixes), IAM
+    role name prefixes, Kinesis, SQS and Lambda names (all accept letters, digits and dashes)."""
+    explicit = top.raw.get("namePrefix") is not None
+    default = sanitize_name_prefix(f"{project}-{stack}")
+    prefix = top.string(
+        "namePrefix",
+        default,
+        _PREFIX_PATTERN,
+        allowed=f"must be 1-{NAME_PREFIX_MAX} letters, digits or dashes, not starting with a dash",
+    )
+    if not explicit and not _PREFIX_PATTERN.match(prefix):
+        top.problems.append(
+            f"namePrefix is not set and the default derived from project and stack "
+            f"({json.dumps(f'{project}-{stack}')}) has no letters or digits to build names "
+            f"from; set namePrefix (1-{NAME_PREFIX_MAX} letters, digits or dashes)"
+        )
+        return prefix
+    reserved = next((r for r in RESERVED_BUCKET_PREFIXES if prefix.lower().startswith(r)), None)
+    if reserved is not None:
+        where = "namePrefix" if explicit else "namePrefix (default from project and stack)"
+        top.problems.append(
+            f"{where} must not start with {json.dumps(reserved)}: S3 refuses bucket names that "
+            f"do, got {json.dumps(prefix)}; set namePrefix"
+        )
+    return prefix
+
+
+@functools.lru_cache(maxsize=1)
+def personalize_regions() -> dict[str, str]:
+    """Region -> partition for every region where botocore's endpoint data lists Personalize."""
+    import botocore.session  # noqa: PLC0415  (deferred: only the config check needs it)
+
+    session = botocore.session.get_session()
+    return {
+        region: partition
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("personalize", partition_name=partition)
+    }
+
+
+def _check_region(region: str | None, problems: list[str], key: str = "aws:region") -> str:
+    """The stack's partition; a region without Personalize is refused before anything exists."""
+    if not region:
+        return "aws"  # unknown at preview: `check_provider_region` holds the provider's region
+    regions = personalize_regions()
+    partition = regions.get(region)
+    if partition is None:
+        problems.append(
+            f"{key} {json.dumps(region)} has no Amazon Personalize endpoint; "
+            f"choose one of {', '.join(sorted(regions))} (botocore's endpoint data: if "
+            "Personalize launched there since, upgrade boto3)"
+        )
+        return "aws"
+    return partition
+
+
+def check_provider_region(config: StackConfig, region: str) -> str:
+    """The region the AWS provider resolved, held to what the config derived at preview.
+
+    The provider may find its region where the program cannot look at preview (an AWS profile's
+    `region`); then `config.region` is None and `config.partition` is the default. Refuse that
+    region when it has no Personalize or lies in another partition, instead of writing ARNs that
+    name nothing. Returns the region unchanged.
+    """
+    problems: list[str] = []
+    partition = _check_region(region, problems, key="the AWS provider's region")
+    if not problems and partition != config.partition:
+        problems.append(
+            f"the AWS provider's region {json.dumps(region)} is in partition "
+            f"{json.dumps(partition)}, but no aws:region, AWS_REGION or AWS_DEFAULT_REGION names "
+            f"it, so the stack's ARNs would be built for {json.dumps(config.partition)}; "
+            f"set aws:region to {json.dumps(region)}"
+        )
+    if problems:
+        raise ConfigError(problems)
+    return region
+
+
+def _items_fields(datasets: tuple[DatasetConfig, ...]) -> dict[str, str] | None:
+    """Field name -> Avro type kind of the Items schema, or None without a readable one (the data
+    check at preview names what is wrong with the file)."""
+    items = next((d for d in datasets if d.dataset_type == "Items"), None)
+    if items is None or not items.schema_file.is_file():
+        return None
+    try:
+        schema = load_schema(items.schema_file, "Items")
+    except DataCheckError:
+        return None
+    fields: dict[str, str] = {}
+    for raw in schema["fields"]:
+        kind = raw["type"]
+        if isinstance(kind, dict):
+            kind = kind.get("type")
+        if isinstance(kind, list):
+            kind = next((k for k in kind if k != "null"), "null")
+        fields[raw["name"]] = str(kind)
+    return fields
+
+
+def _check_model_datasets(
+    section: _Section,
+    campaign: CampaignConfig,
+    promotion: NewItemsPromotion | None,
+    datasets: tuple[DatasetConfig, ...],
+) -> None:
+    """Model settings that need an Items dataset, and the fields they name in it."""
+    has_items = any(d.dataset_type == "Items" for d in datasets)
+    # "To add metadata to recommendations, you must have an Items dataset with a column of
+    # metadata" (campaigns page, enabling metadata in recommendations).
+    if campaign.enable_metadata and not has_items:
+        section.problems.append(
+            f"{section.key('campaign.enableMetadata')} returns Items dataset columns with each "
+            "recommendation and needs datasets.items (with at least one metadata column)"
+        )
+    if promotion is None:
+        return
+    if not has_items:
+        section.problems.append(
+            f"{section.key('promoteNewItems')} filters on the Items dataset's "
+            f"{CREATION_TIMESTAMP} and needs datasets.items"
+        )
+        return
+    fields = _items_fields(datasets)
+    if fields is not None and fields.get(CREATION_TIMESTAMP) != "long":
+        section.problems.append(
+            f"{section.key('promoteNewItems')} needs a {CREATION_TIMESTAMP} field of type long "
+            f"in the Items schema (when each item was added, in epoch seconds); the schema has "
+            f"fields {', '.join(fields)}"
+        )
+
+
+def training_filters(config: StackConfig) -> list[TrainingFilter]:
+    """What each model that filters its interactions trains on, for the data check: its
+    minimums count only those rows ("after any filtering by event type or event value")."""
+    found: list[TrainingFilter] = []
+    for index, model in enumerate(config.models):
+        threshold = model.training.solution_config.get("eventValueThreshold")
+        wanted = TrainingFilter(
+            f"models[{index}].training",
+            model.training.event_type,
+            None if threshold is None else float(threshold),
+        )
+        if wanted.event_type is not None or wanted.min_event_value is not None:
+            found.append(wanted)
+    return found
 
 
 def _parse(value: Any) -> Any:
@@ -647,4 +944,17 @@ def from_pulumi() -> StackConfig:
     namespace = f"{project}:"
     everything = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     values = {k[len(namespace) :]: v for k, v in everything.items() if k.startswith(namespace)}
-    return load_stack_config(project, pulumi.get_stack(), values)
+    return load_stack_config(project, pulumi.get_stack(), values, region=stack_region(everything))
+
+
+def stack_region(everything: Mapping[str, Any]) -> str | None:
+    """The AWS provider's region as the provider finds it: `aws:region`, else AWS_REGION, else
+    AWS_DEFAULT_REGION (a region from an AWS profile alone is not seen here)."""
+    for value in (
+        everything.get("aws:region"),
+        os.environ.get("AWS_REGION"),
+        os.environ.get("AWS_DEFAULT_REGION"),
+    ):
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -11,6 +11,7 @@ import hashlib
 
 import pulumi
 
+from components.arns import arn
 from components.config import StackConfig
 from components.storage import Storage
 from providers import Dataset, DatasetGroup, DatasetImportJob, Schema
@@ -21,12 +22,12 @@ def dataset_arn(
     region: pulumi.Input[str],
     group_name: str,
     dataset_key: str,
+    partition: str,
 ) -> pulumi.Output[str]:
     """A dataset's ARN follows from its group's name and its type (interactions, items, users)."""
-    return pulumi.Output.concat(
-        "arn:aws:personalize:", region, ":", account_id, ":dataset/", group_name, "/",
-        dataset_key.upper(),
-    )  # fmt: skip
+    return arn(
+        partition, "personalize", region, account_id, f"dataset/{group_name}/{dataset_key.upper()}"
+    )
 
 
 class Datasets(pulumi.ComponentResource):

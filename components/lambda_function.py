@@ -10,7 +10,9 @@ and no event source or API route reaches the function before its permissions exi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -22,14 +24,15 @@ HANDLERS_DIR = PROJECT_ROOT / "handlers"
 RUNTIME = "python3.11"
 ARCHITECTURE = "x86_64"
 
-# Powertools for AWS Lambda (Python) v3, published by AWS in account 017000801446, one layer per
-# Python version and architecture; must match RUNTIME and ARCHITECTURE above. Version 27 is the
-# layer the project's documentation lists for the current v3 release (docs/index.md "Lambda
-# Layer" table, aws-powertools/powertools-lambda-python). Bump it when the handlers need a newer
-# Powertools; the handlers' tests run against aws-lambda-powertools 3.x from requirements.
-POWERTOOLS_LAYER_ARN = (
-    "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:27"
-)
+# Powertools for AWS Lambda (Python) comes from the layer AWS publishes, for exactly the version
+# the handlers' tests run against: the one pin in constraints.txt. Powertools publishes each
+# layer's ARN, per region and partition, as a public SSM parameter named after architecture,
+# runtime and version ("Using SSM Parameter Store",
+# https://docs.aws.amazon.com/powertools/python/latest/getting-started/install/); the stack reads
+# it in its own region at deploy time, so no layer number or account is hard-coded here.
+CONSTRAINTS_FILE = PROJECT_ROOT / "constraints.txt"
+POWERTOOLS_PACKAGE = "aws-lambda-powertools"
+POWERTOOLS_LAYER_PARAMETER = "/aws/service/powertools/python/{architecture}/{runtime}/{version}"
 
 LOG_LEVEL = "INFO"
 
@@ -138,7 +141,7 @@ class PythonFunction(pulumi.ComponentResource):
             architectures=[ARCHITECTURE],
             handler=f"handlers.{module}.handler",
             code=handlers_archive(),
-            layers=[pulumi.Output.from_input(region).apply(powertools_layer_arn)],
+            layers=[powertools_layer_arn(region)],
             memory_size=memory_size,
             timeout=timeout,
             environment={
@@ -156,5 +159,39 @@ class PythonFunction(pulumi.ComponentResource):
         self.register_outputs({"function_arn": self.function.arn, "log_group": self.log_group.name})
 
 
-def powertools_layer_arn(region: str) -> str:
-    return POWERTOOLS_LAYER_ARN.format(region=region)
+def _canonical(name: str) -> str:
+    """Package names compare as PEP 503 says: case-insensitive, runs of -_. equal."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_version(package: str, constraints: Path = CONSTRAINTS_FILE) -> str:
+    """The exact version `constraints` pins for `package` (a `name==version` line)."""
+    for line in constraints.read_text().splitlines():
+        name, pinned, version = line.split("#", 1)[0].partition("==")
+        if pinned and _canonical(name.strip()) == _canonical(package):
+            return version.strip()
+    raise ValueError(
+        f"{constraints}: no '{package}==<version>' line; the Powertools layer is resolved for the "
+        "exact version the handlers are tested with, so it must be pinned there"
+    )
+
+
+def powertools_layer_parameter(constraints: Path = CONSTRAINTS_FILE) -> str:
+    """The SSM parameter holding the layer ARN for this runtime, architecture and pinned version."""
+    return POWERTOOLS_LAYER_PARAMETER.format(
+        architecture=ARCHITECTURE,
+        runtime=RUNTIME,
+        version=pinned_version(POWERTOOLS_PACKAGE, constraints),
+    )
+
+
+def powertools_layer_arn(region: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The Powertools layer ARN in the stack's region (and so its partition), read at deploy time.
+
+    A version AWS has not published a parameter for fails the preview (ParameterNotFound, naming
+    the parameter). The value is a public, non-secret String parameter, so `insecure_value` keeps
+    the ARN readable in diffs instead of masking it as a secret.
+    """
+    return aws.ssm.get_parameter_output(
+        name=powertools_layer_parameter(), region=region
+    ).insecure_value

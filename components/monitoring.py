@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.api import Api
+from components.arns import arn
 from components.config import StackConfig
 from components.streaming import Streaming
 
@@ -42,7 +43,7 @@ KEY_ADMIN_ACTIONS = [
 ]
 
 
-def alarm_key_policy(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+def alarm_key_policy(account_id: pulumi.Input[str], partition: str) -> pulumi.Output[str]:
     """The alarm topic's key: administered by this account, used by CloudWatch alarms.
 
     The AWS managed key for SNS (alias/aws/sns) cannot be used: its policy doesn't let CloudWatch
@@ -56,9 +57,7 @@ def alarm_key_policy(account_id: pulumi.Input[str]) -> pulumi.Output[str]:
                 {
                     "Sid": "AccountAdministersKey",
                     "Effect": "Allow",
-                    "Principal": {
-                        "AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")
-                    },
+                    "Principal": {"AWS": arn(partition, "iam", "", account_id, "root")},
                     "Action": KEY_ADMIN_ACTIONS,
                     "Resource": "*",
                 },
@@ -107,7 +106,7 @@ class Monitoring(pulumi.ComponentResource):
                 description="Encrypts the stack's alarm notifications; used by CloudWatch alarms.",
                 enable_key_rotation=True,
                 deletion_window_in_days=7,
-                policy=alarm_key_policy(account_id),
+                policy=alarm_key_policy(account_id, config.partition),
                 tags=tags,
                 opts=child,
             )

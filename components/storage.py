@@ -13,9 +13,14 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from components.arns import arn
 from components.config import DatasetConfig, StackConfig
 
 DATASETS_PREFIX = "datasets/"
+# The role policy and bucket policy Personalize documents for dataset imports.
+PERSONALIZE_S3_ACCESS_PAGE = (
+    "https://docs.aws.amazon.com/personalize/latest/dg/granting-personalize-s3-access.html"
+)
 ARCHIVE_ERRORS_PREFIX = "errors/"
 
 
@@ -25,7 +30,7 @@ def file_sha256(path: str | pulumi.FileAsset) -> str:
 
 
 def personalize_trust_policy(
-    account_id: pulumi.Input[str], region: pulumi.Input[str]
+    account_id: pulumi.Input[str], region: pulumi.Input[str], partition: str
 ) -> pulumi.Output[str]:
     """Trust for personalize.amazonaws.com, limited to this account's Personalize resources.
 
@@ -43,9 +48,7 @@ def personalize_trust_policy(
                     "Condition": {
                         "StringEquals": {"aws:SourceAccount": account_id},
                         "ArnLike": {
-                            "aws:SourceArn": pulumi.Output.concat(
-                                "arn:aws:personalize:", region, ":", account_id, ":*"
-                            )
+                            "aws:SourceArn": arn(partition, "personalize", region, account_id, "*")
                         },
                     },
                 }
@@ -135,7 +138,7 @@ class Storage(pulumi.ComponentResource):
         self.bucket_policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=self.bucket.id,
-            policy=self._bucket_policy(account_id),
+            policy=self._bucket_policy(),
             # S3 refuses a bucket policy while the public access block is being applied.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access]),
         )
@@ -149,10 +152,15 @@ class Storage(pulumi.ComponentResource):
             f"{name}-personalize-role",
             name_prefix=f"{config.name_prefix}-personalize-"[:38],
             description="Lets Amazon Personalize read this stack's dataset files.",
-            assume_role_policy=personalize_trust_policy(account_id, region),
+            assume_role_policy=personalize_trust_policy(account_id, region, config.partition),
             tags=tags,
             opts=child,
         )
+        # The documented service-role policy ("Attaching an Amazon S3 policy to your Amazon
+        # Personalize service role", PERSONALIZE_S3_ACCESS_PAGE): s3:ListBucket on the bucket
+        # with no condition (no page shows an s3:prefix condition working for import jobs) and
+        # s3:GetObject on objects, here only those under the dataset prefix (an object ARN's key
+        # prefix is how S3 scopes object actions).
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-personalize-read",
             role=self.role.id,
@@ -161,11 +169,10 @@ class Storage(pulumi.ComponentResource):
                     "Version": "2012-10-17",
                     "Statement": [
                         {
-                            "Sid": "ListDatasetPrefix",
+                            "Sid": "ListDatasetBucket",
                             "Effect": "Allow",
                             "Action": ["s3:ListBucket"],
                             "Resource": self.bucket.arn,
-                            "Condition": {"StringLike": {"s3:prefix": [f"{DATASETS_PREFIX}*"]}},
                         },
                         {
                             "Sid": "ReadDatasetFiles",
@@ -217,7 +224,13 @@ class Storage(pulumi.ComponentResource):
             "s3://", self.bucket.bucket, "/", self.dataset_objects[dataset_key].key
         )
 
-    def _bucket_policy(self, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    def _bucket_policy(self) -> pulumi.Output[str]:
+        """TLS only, and Personalize's read access as its documentation gives it.
+
+        The service-principal statement has no condition: the documented bucket policy
+        (PERSONALIZE_S3_ACCESS_PAGE) has none, and no page shows an import job succeeding with
+        aws:SourceAccount on it; docs/aws-assumptions.md says how to try the tighter form.
+        """
         bucket_arn = self.bucket.arn
         return pulumi.Output.json_dumps(
             {
@@ -240,7 +253,6 @@ class Storage(pulumi.ComponentResource):
                             bucket_arn,
                             pulumi.Output.concat(bucket_arn, "/", DATASETS_PREFIX, "*"),
                         ],
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
                     },
                 ],
             }

@@ -26,6 +26,10 @@ DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS maximum: time to inspect and repla
 # account that may use the stream decrypt through Kinesis, so neither the forwarder nor Firehose
 # needs a kms: statement.
 KINESIS_KMS_KEY = "alias/aws/kinesis"
+# "Grant Firehose access to an Amazon S3 destination": the role policy this one follows.
+FIREHOSE_S3_ACCESS_PAGE = (
+    "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3"
+)
 DAY_PARTITION = "!{timestamp:yyyy}/!{timestamp:MM}/!{timestamp:dd}/"
 
 # What a reader of this stream needs (Lambda's poller and Firehose), on the stream ARN only.
@@ -197,11 +201,11 @@ class Streaming(pulumi.ComponentResource):
                 "Resource": self.dlq.arn,
             },
             {
-                # The service authorization reference lists event-tracker as PutEvents' resource
-                # type, but the request names the tracker only by trackingId and the PutEvents API
-                # reference states that a Lambda execution role needs personalize:PutEvents on
-                # Resource "*". So "*" here; this role can still reach only the tracker whose
-                # tracking ID it is given (TRACKING_ID), and it has no other personalize action.
+                # The request names the tracker only by trackingId, and the PutEvents API
+                # reference says a Lambda execution role needs personalize:PutEvents on Resource
+                # "*" (the copy of the Service Authorization Reference parliament ships lists no
+                # resource type for it). This role has no other personalize action, and the only
+                # tracking ID it is given is this stack's (TRACKING_ID).
                 "Sid": "PutEventsToTracker",
                 "Effect": "Allow",
                 "Action": ["personalize:PutEvents"],
@@ -257,17 +261,16 @@ class Streaming(pulumi.ComponentResource):
                             "Resource": self.stream.arn,
                         },
                         {
+                            # Bucket-level actions as Firehose documents them, unconditioned
+                            # (FIREHOSE_S3_ACCESS_PAGE); object actions below stay on the prefixes.
                             "Sid": "LocateBucket",
                             "Effect": "Allow",
-                            "Action": ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                            "Action": [
+                                "s3:GetBucketLocation",
+                                "s3:ListBucket",
+                                "s3:ListBucketMultipartUploads",
+                            ],
                             "Resource": bucket_arn,
-                        },
-                        {
-                            "Sid": "ListArchivePrefixes",
-                            "Effect": "Allow",
-                            "Action": ["s3:ListBucket"],
-                            "Resource": bucket_arn,
-                            "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
                         },
                         {
                             "Sid": "WriteArchivePrefixes",

@@ -2,7 +2,10 @@
 
 Environment: RECOMMENDATIONS_CAMPAIGN_ARN (required), RANKING_CAMPAIGN_ARN (optional; without it
 POST /rankings is 404), SIMILAR_ITEMS_CAMPAIGN_ARN (optional; likewise GET /similar-items),
-FILTER_ARNS (optional JSON object {filter name: filter ARN}), CORS_ALLOW_ORIGIN (optional).
+FILTER_ARNS (optional JSON object {filter name: filter ARN}), CORS_ALLOW_ORIGIN (optional),
+NEW_ITEMS_PROMOTION (optional JSON {name, percentPromotedItems, filterArn, cutoffParameter,
+maxAgeDays}: promote recently created items in GET /recommendations), METADATA_COLUMNS (optional
+JSON {route: [Items columns]}: the columns clients may ask for as metadataColumns).
 
 Campaign and filter ARNs come only from the environment; clients name a filter by its configured
 name and never pass an ARN.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,6 +53,11 @@ NUM_RESULTS_MAX = 500
 RANKING_INPUT_MAX = 500
 CONTEXT_MAX = 150  # entries; keys <= 150 characters, values <= 1000 (botocore model)
 FILTER_VALUES_MAX = 25  # entries; keys <= 50 characters, values <= 1000
+# With metadataColumns, numResults and inputList are at most 50, and at most 10 columns
+# (GetRecommendations / GetPersonalizedRanking in the botocore personalize-runtime model).
+WITH_METADATA_MAX = 50
+METADATA_COLUMNS_MAX = 10
+DAY_SECONDS = 86_400
 MODEL = "the recommendation model"
 # Runtime answers ResourceNotFoundException while the campaign is still being created/trained.
 NOT_READY = "model not ready: the campaign is still being created or trained; retry later"
@@ -65,17 +74,106 @@ NUM_RESULTS = QueryParam("numResults", "How many items to return, 1 to 500 (defa
 
 
 def get_recommendations(request: Request) -> JsonResponse:
+    columns = query_metadata_columns(request, "recommendations")
     params: dict[str, Any] = {
         "campaignArn": _campaign("RECOMMENDATIONS_CAMPAIGN_ARN"),
         "userId": require_str(request.param("userId"), "userId"),
-        "numResults": _num_results(request),
+        "numResults": _num_results(request, with_metadata=bool(columns)),
     }
     context = query_context(request)
     if context:
         params["context"] = context
     params.update(query_filter(request))
+    promotion = new_items_promotion(request.param("promoteNewItems"))
+    if promotion is not None:
+        params["promotions"] = [promotion]
+    if columns:
+        params["metadataColumns"] = {"ITEMS": columns}
     response = _call("get_recommendations", params)
     return ok(_items(response, "itemList"))
+
+
+def new_items_promotion(opt_out: str | None) -> dict[str, Any] | None:
+    """The deployment's new-items promotion for this request, or None when the deployment has
+    none or the client sent promoteNewItems=false. The filter keeps items whose
+    CREATION_TIMESTAMP is after now minus maxAgeDays."""
+    if opt_out is not None:
+        text = require_str(opt_out, "promoteNewItems", max_len=5).lower()
+        if text not in ("true", "false"):
+            raise ValidationError(
+                "promoteNewItems", f"promoteNewItems must be true or false, got {describe(opt_out)}"
+            )
+        if text == "false":
+            return None
+    raw = os.environ.get("NEW_ITEMS_PROMOTION", "").strip()
+    if not raw:
+        return None
+    setting = _parse_setting("NEW_ITEMS_PROMOTION", raw)
+    try:
+        cutoff = int(time.time()) - int(setting["maxAgeDays"]) * DAY_SECONDS
+        return {
+            "name": str(setting["name"]),
+            "percentPromotedItems": int(setting["percentPromotedItems"]),
+            "filterArn": str(setting["filterArn"]),
+            # A bare number: the expression compares it with a long field.
+            "filterValues": {str(setting["cutoffParameter"]): str(cutoff)},
+        }
+    except (KeyError, TypeError, ValueError):
+        raise HttpError(500, "NotConfigured", "NEW_ITEMS_PROMOTION is malformed") from None
+
+
+def query_metadata_columns(request: Request, route: str) -> list[str]:
+    """``metadataColumns=GENRES,YEAR`` (or the parameter repeated)."""
+    values = request.query.get("metadataColumns") or []
+    names = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return check_metadata_columns(names, route)
+
+
+def check_metadata_columns(names: list[str], route: str) -> list[str]:
+    """Columns of the Items dataset this route's model may return, in the order asked."""
+    if not names:
+        return []
+    allowed = configured_metadata_columns().get(route)
+    if not allowed:
+        raise ValidationError(
+            "metadataColumns",
+            "metadataColumns is not available: this model's campaign does not return metadata "
+            "(campaign.enableMetadata in the stack configuration)",
+        )
+    if len(names) > METADATA_COLUMNS_MAX:
+        raise ValidationError(
+            "metadataColumns",
+            f"metadataColumns may name at most {METADATA_COLUMNS_MAX} columns, got {len(names)}",
+        )
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise ValidationError(
+            "metadataColumns",
+            f"unknown metadataColumns {', '.join(map(describe, unknown))}; "
+            f"allowed: {', '.join(allowed)}",
+        )
+    return list(dict.fromkeys(names))
+
+
+def configured_metadata_columns() -> dict[str, list[str]]:
+    raw = os.environ.get("METADATA_COLUMNS", "").strip()
+    if not raw:
+        return {}
+    parsed = _parse_setting("METADATA_COLUMNS", raw)
+    if not all(isinstance(v, list) for v in parsed.values()):
+        raise HttpError(500, "NotConfigured", "METADATA_COLUMNS is malformed")
+    return {str(k): [str(c) for c in v] for k, v in parsed.items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_setting(variable: str, raw: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise HttpError(500, "NotConfigured", f"{variable} must be a JSON object")
+    return parsed
 
 
 def get_similar_items(request: Request) -> JsonResponse:
@@ -89,18 +187,33 @@ def get_similar_items(request: Request) -> JsonResponse:
     return ok(_items(response, "itemList"))
 
 
-RANKING_FIELDS = frozenset({"userId", "itemIds", "context", "filter", "filterValues"})
+RANKING_FIELDS = frozenset(
+    {"userId", "itemIds", "context", "filter", "filterValues", "metadataColumns"}
+)
 
 
 def parse_ranking_body(body: dict[str, Any]) -> dict[str, Any]:
     """GetPersonalizedRanking parameters (without the campaign) from a POST /rankings body."""
     reject_unknown(body, RANKING_FIELDS, "")
+    columns = check_metadata_columns(
+        string_list(
+            body["metadataColumns"], "metadataColumns", min_items=1, max_items=METADATA_COLUMNS_MAX
+        )
+        if body.get("metadataColumns") is not None
+        else [],
+        "rankings",
+    )
     params: dict[str, Any] = {
         "userId": require_str(body.get("userId"), "userId"),
         "inputList": string_list(
-            body.get("itemIds"), "itemIds", min_items=1, max_items=RANKING_INPUT_MAX
+            body.get("itemIds"),
+            "itemIds",
+            min_items=1,
+            max_items=WITH_METADATA_MAX if columns else RANKING_INPUT_MAX,
         ),
     }
+    if columns:
+        params["metadataColumns"] = {"ITEMS": columns}
     if body.get("context") is not None:
         params["context"] = string_map(
             body["context"], "context", max_entries=CONTEXT_MAX, key_max=150, value_max=1000
@@ -219,11 +332,12 @@ def configured_filters() -> dict[str, str]:
     return _parse_filters(raw) if raw else {}
 
 
-def _num_results(request: Request) -> int:
+def _num_results(request: Request, *, with_metadata: bool = False) -> int:
     raw = request.param("numResults")
     if raw is None:
         return NUM_RESULTS_DEFAULT
-    return parse_int(raw, "numResults", low=1, high=NUM_RESULTS_MAX)
+    high = WITH_METADATA_MAX if with_metadata else NUM_RESULTS_MAX
+    return parse_int(raw, "numResults", low=1, high=high)
 
 
 def _campaign(variable: str) -> str:
@@ -250,12 +364,19 @@ def _call(operation: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def _items(response: Mapping[str, Any], key: str) -> dict[str, Any]:
     return {
-        "recommendations": [
-            {"itemId": item.get("itemId"), "score": item.get("score")}
-            for item in response.get(key) or []
-        ],
+        "recommendations": [_item(item) for item in response.get(key) or []],
         "recommendationId": response.get("recommendationId"),
     }
+
+
+def _item(item: Mapping[str, Any]) -> dict[str, Any]:
+    out = {"itemId": item.get("itemId"), "score": item.get("score")}
+    # Present only when asked for (metadataColumns) or when a promotion placed the item.
+    if item.get("metadata") is not None:
+        out["metadata"] = item["metadata"]
+    if item.get("promotionName"):
+        out["promotionName"] = item["promotionName"]
+    return out
 
 
 ROUTES = (
@@ -272,6 +393,15 @@ ROUTES = (
                 "context",
                 "Contextual metadata: context[DEVICE]=mobile (one value per key).",
                 deep_object=True,
+            ),
+            QueryParam(
+                "metadataColumns",
+                "Items columns to return with each item (comma-separated, at most 10; "
+                "numResults is then at most 50). Only when the model returns metadata.",
+            ),
+            QueryParam(
+                "promoteNewItems",
+                "false leaves out the deployment's new-items promotion for this request.",
             ),
         ),
         enabled_by="RECOMMENDATIONS_CAMPAIGN_ARN",

@@ -151,9 +151,24 @@ class DeterministicMocks(pulumi.runtime.Mocks):
             }, []
         if args.token == "aws:index/getRegion:getRegion":
             return {"region": self.region, "name": self.region, "id": self.region}, []
-        if args.token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com"}, []
+        if args.token == "aws:ssm/getParameter:getParameter":
+            return self._powertools_parameter(args.args["name"], args.args.get("region")), []
         raise NotImplementedError(f"no mock for invoke {args.token}")
+
+    # The public parameters Powertools publishes, one per architecture, runtime and version:
+    # https://docs.aws.amazon.com/powertools/python/latest/getting-started/install/
+    POWERTOOLS_PARAMETER = re.compile(
+        r"^/aws/service/powertools/python/(?P<arch>x86_64|arm64)/python3\.(?P<minor>\d+)/"
+        r"(?P<version>\d+\.\d+\.\d+|latest)$"
+    )
+
+    def _powertools_parameter(self, name: str, region: str | None) -> dict[str, Any]:
+        found = self.POWERTOOLS_PARAMETER.match(name)
+        if found is None:
+            raise ValueError(f"ParameterNotFound: {name}")
+        layer = f"AWSLambdaPowertoolsPythonV3-python3{found['minor']}-{found['arch']}"
+        value = f"arn:aws:lambda:{region or self.region}:017000801446:layer:{layer}:42"
+        return {"name": name, "type": "String", "value": value, "insecureValue": value}
 
 
 class RecordingMonitor(MockMonitor):

@@ -22,6 +22,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from local.pulumi_pickle import sdk_pickle_patch_undone
+
 PROVIDER_KEY = "__provider"
 UNKNOWN = rpc.UNKNOWN
 
@@ -37,8 +39,10 @@ class ProviderHostError(Exception):
 
 
 def serialized(provider: ResourceProvider) -> str:
-    """The ``__provider`` value the SDK puts into a dynamic resource's inputs."""
-    return serialize_provider(provider)
+    """The ``__provider`` value the SDK puts into a dynamic resource's inputs, leaving the pickler
+    as it was (local/pulumi_pickle.py says why)."""
+    with sdk_pickle_patch_undone():
+        return serialize_provider(provider)
 
 
 class ProviderHost:

@@ -18,11 +18,11 @@ Waiting is tuned by environment variables read in the provider process (see ``Po
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -39,6 +39,15 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 from pulumi.output import Unknown
+
+from .credentials import (
+    AwsSettings,
+    CredentialsConfigError,
+    credentials_failure,
+    is_credentials_failure,
+    session_for,
+)
+from .tags import tags_problems
 
 T = TypeVar("T")
 
@@ -169,21 +178,18 @@ class Waiter:
 # --------------------------------------------------------------------------------------------
 
 
-_thread_sessions = threading.local()
-
-
-def personalize_client(region: str) -> Any:
+def personalize_client(region: str, settings: AwsSettings | None = None) -> Any:
     """A Personalize control-plane client for one call of a provider method.
 
-    Built per call, since clients cannot be pickled, from a session kept per thread: sessions are
-    not thread-safe (the host serves several RPCs at once), and a new session per call would
-    load the service model again each time (~55 ms against ~2 ms). The read timeout bounds one
-    HTTP request (not the wait), so a dead connection fails fast and is retried; standard-mode
-    retries cover throttling and 5xx with backoff.
+    Built per call, since clients cannot be pickled, from a session kept per thread and per
+    credentials settings (``providers.credentials.session_for``): sessions are not thread-safe
+    (the host serves several RPCs at once), and a new session per call would load the service
+    model again each time (~55 ms against ~2 ms). The read timeout bounds one HTTP request (not
+    the wait), so a dead connection fails fast and is retried; standard-mode retries cover
+    throttling and 5xx with backoff.
     """
     # Imported here: the provider host imports this module to unpickle providers, and the
     # program process never needs boto3 at all.
-    import boto3  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
     from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
 
     attempts = int(_env_float(ENV_MAX_ATTEMPTS, 10))
@@ -194,10 +200,41 @@ def personalize_client(region: str) -> Any:
         retries={"mode": "standard", "max_attempts": max(attempts, 1)},
         user_agent_extra="pulumi-personalize-provider",
     )
-    session = getattr(_thread_sessions, "session", None)
-    if session is None:
-        session = _thread_sessions.session = boto3.session.Session()
-    return session.client("personalize", config=config)
+    settings = settings or AwsSettings()
+    return session_for(settings, region).client(
+        "personalize", config=config, endpoint_url=settings.endpoint("personalize")
+    )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+RESUMES_DELETE = (
+    "Personalize goes on deleting what it was asked to delete; run the command again to finish "
+    "(a resource already gone counts as deleted)."
+)
+
+
+def credentials_guarded(method: F) -> F:
+    """Turn credentials that ran out during a provider method into a message that says what
+    goes on in Personalize and what the next `pulumi up` does (the provider's ``resumes``)."""
+
+    @functools.wraps(method)
+    def guarded(self: PersonalizeProvider, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            cause = exc if is_credentials_failure(exc) else exc.__cause__
+            if cause is None or not is_credentials_failure(cause):
+                raise
+            resumes = {
+                "create": self.resumes,
+                "update": self.resumes_update,
+                "delete": RESUMES_DELETE,
+            }.get(method.__name__, self.resumes)
+            raise PersonalizeProviderError(
+                credentials_failure(cause, f"{self.kind} ({method.__name__})", resumes)
+            ) from exc
+
+    return guarded  # type: ignore[return-value]
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -373,15 +410,39 @@ class PersonalizeProvider(ResourceProvider):
     delete_first: ClassVar[bool | None] = None
     has_delete: ClassVar[bool] = True
 
+    # What goes on, and what the next `pulumi up` does, when credentials run out during a create
+    # or an update of this kind.
+    resumes: ClassVar[str] = (
+        "Personalize goes on creating it, and the next `pulumi up` finds it by its name and "
+        "waits for it instead of creating another."
+    )
+    resumes_update: ClassVar[str] = (
+        "what Personalize was asked to change goes on; the next `pulumi up` applies the change "
+        "again and waits for it."
+    )
+
     def __init__(self) -> None:
         super().__init__()
         self._default_region: str | None = None
+        # Set in the provider process by configure(); never pickled with a value.
+        self._aws: AwsSettings | None = None
 
     # ---- engine entry points -------------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
-        region = req.config.get("aws:region")
-        self._default_region = region if isinstance(region, str) and region else None
+        """Take the stack's `aws:` settings, as the stack's AWS provider does."""
+        try:
+            self._aws = AwsSettings.from_config(req.config.get)
+        except CredentialsConfigError as exc:
+            raise PersonalizeProviderError(f"stack config: {exc}") from None
+        self._default_region = self._aws.region
+
+    def client(self, region: str) -> Any:
+        """A Personalize client in the stack's account, with the stack's AWS credentials."""
+        try:
+            return personalize_client(region, getattr(self, "_aws", None))
+        except CredentialsConfigError as exc:
+            raise PersonalizeProviderError(f"stack config: {exc}") from None
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs = dict(news)
@@ -429,14 +490,15 @@ class PersonalizeProvider(ResourceProvider):
             changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=dbr
         )
 
+    @credentials_guarded
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = personalize_client(props["region"])
+        client = self.client(props["region"])
         arn = self._create_or_adopt(client, props)
         described = self._wait_active(client, arn, props)
         return CreateResult(arn, self._outputs(client, arn, props, described))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = personalize_client(props["region"])
+        client = self.client(props["region"])
         try:
             described = self._describe(client, id_)
         except Exception as exc:
@@ -450,8 +512,9 @@ class PersonalizeProvider(ResourceProvider):
         outs.update(self._outputs(client, id_, outs, described))
         return ReadResult(id_, outs)
 
+    @credentials_guarded
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = personalize_client(news["region"])
+        client = self.client(news["region"])
         if self.tagged and self._differs("tags", olds.get("tags"), news.get("tags")):
             self._update_tags(client, id_, olds.get("tags") or {}, news.get("tags") or {})
         changed = [
@@ -462,10 +525,11 @@ class PersonalizeProvider(ResourceProvider):
         described = self._wait_active(client, id_, news)
         return UpdateResult(self._outputs(client, id_, news, described))
 
+    @credentials_guarded
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if not self.has_delete:
             return
-        client = personalize_client(props["region"])
+        client = self.client(props["region"])
         self._delete_and_wait(client, id_, props)
 
     # ---- hooks for subclasses ------------------------------------------------------------
@@ -548,19 +612,8 @@ class PersonalizeProvider(ResourceProvider):
             return []
         if not isinstance(tags, dict):
             return [CheckFailure("tags", f"{self.kind}: tags must be a map of strings")]
-        failures = []
-        for key, value in tags.items():
-            if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.startswith("aws:"):
-                failures.append(
-                    CheckFailure(
-                        "tags", f"{self.kind}: tag key {key!r} must be 1-128 chars, not 'aws:...'"
-                    )
-                )
-            if not is_unknown(value) and (not isinstance(value, str) or len(value) > 256):
-                failures.append(
-                    CheckFailure("tags", f"{self.kind}: tag {key!r} value must be a string <= 256")
-                )
-        return failures
+        known = {k: v for k, v in tags.items() if not is_unknown(v)}
+        return [CheckFailure("tags", f"{self.kind}: {problem}") for problem in tags_problems(known)]
 
     def _outputs(
         self, client: Any, arn: str, props: dict[str, Any], described: dict[str, Any]

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
-from pulumi.dynamic import CheckFailure, UpdateResult
+from pulumi.dynamic import CheckFailure, DiffResult, UpdateResult
 
 from .base import (
     ACTIVE,
@@ -17,12 +17,12 @@ from .base import (
     PersonalizeProviderError,
     Waiter,
     api_tags,
+    credentials_guarded,
     error_code,
     error_message,
     find_by_name,
     is_unknown,
     normalize_config,
-    personalize_client,
     subset_differences,
 )
 
@@ -33,6 +33,11 @@ CAMPAIGN_CONFIG_KEYS = (
     "rankingInfluence",
 )
 SERVING_KEYS = ("solution_version_arn", "min_provisioned_tps", "campaign_config")
+# DescribeRecipe's recipeType values (botocore model, shape Recipe). UpdateCampaign switches a
+# campaign to another solution version in place; no page says it may switch to another kind of
+# model, and the clients of the campaign expect the kind they call (a ranking is not a list of
+# recommendations): a change of recipe_type replaces the campaign instead.
+RECIPE_TYPES = ("USER_PERSONALIZATION", "PERSONALIZED_RANKING", "RELATED_ITEMS")
 
 
 class CampaignProvider(PersonalizeProvider):
@@ -42,10 +47,15 @@ class CampaignProvider(PersonalizeProvider):
         "solution_version_arn",
         "min_provisioned_tps",
         "campaign_config",
+        "recipe_type",
     )
     required: ClassVar[tuple[str, ...]] = ("name", "solution_version_arn")
     defaults: ClassVar[dict[str, Any]] = {"min_provisioned_tps": 1}
     updatable: ClassVar[tuple[str, ...]] = ("tags", *SERVING_KEYS)
+    resumes_update: ClassVar[str] = (
+        "the campaign update goes on (the campaign serves the version it had until the update is "
+        "ACTIVE), and the next `pulumi up` waits for it."
+    )
 
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         failures = []
@@ -64,6 +74,18 @@ class CampaignProvider(PersonalizeProvider):
                     "solution_version_arn",
                     "solution_version_arn must be a solution version ARN "
                     f"(arn:aws:personalize:...:solution/<name>/<id>), got {version!r}",
+                )
+            )
+        recipe_type = inputs.get("recipe_type")
+        if (
+            recipe_type is not None
+            and not is_unknown(recipe_type)
+            and recipe_type not in RECIPE_TYPES
+        ):
+            failures.append(
+                CheckFailure(
+                    "recipe_type",
+                    f"recipe_type must be one of {', '.join(RECIPE_TYPES)}, got {recipe_type!r}",
                 )
             )
         tps = inputs.get("min_provisioned_tps")
@@ -94,6 +116,12 @@ class CampaignProvider(PersonalizeProvider):
                     }
                 inputs["campaign_config"] = normalized
         return failures
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if olds.get("recipe_type") is None:
+            # A state from before recipe_type was an input: not a change of the kind served.
+            olds = {**olds, "recipe_type": news.get("recipe_type")}
+        return super().diff(id_, olds, news)
 
     def _serving_args(self, props: Mapping[str, Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -146,8 +174,9 @@ class CampaignProvider(PersonalizeProvider):
             or props.get("solution_version_arn")
         }
 
+    @credentials_guarded
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = personalize_client(news["region"])
+        client = self.client(news["region"])
         if self._differs("tags", olds.get("tags"), news.get("tags")):
             self._update_tags(client, id_, olds.get("tags") or {}, news.get("tags") or {})
         if any(self._differs(k, olds.get(k), news.get(k)) for k in SERVING_KEYS):
@@ -202,12 +231,14 @@ class CampaignProvider(PersonalizeProvider):
 
 
 class Campaign(pulumi.dynamic.Resource, module="personalize", name="Campaign"):
-    """A campaign. Version, TPS and config change in place (UpdateCampaign); name replaces."""
+    """A campaign. Version, TPS and config change in place (UpdateCampaign, no serving gap);
+    a new name or recipe_type replaces it (the same name: deleted first, a short gap)."""
 
     name: pulumi.Output[str]
     solution_version_arn: pulumi.Output[str]
     min_provisioned_tps: pulumi.Output[int]
     campaign_config: pulumi.Output[Mapping[str, Any] | None]
+    recipe_type: pulumi.Output[str | None]
     region: pulumi.Output[str]
     tags: pulumi.Output[Mapping[str, str] | None]
     arn: pulumi.Output[str]
@@ -222,6 +253,7 @@ class Campaign(pulumi.dynamic.Resource, module="personalize", name="Campaign"):
         region: pulumi.Input[str],
         min_provisioned_tps: pulumi.Input[int] = 1,
         campaign_config: pulumi.Input[Mapping[str, Any]] | None = None,
+        recipe_type: pulumi.Input[str] | None = None,
         tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -230,6 +262,7 @@ class Campaign(pulumi.dynamic.Resource, module="personalize", name="Campaign"):
             "solution_version_arn": solution_version_arn,
             "min_provisioned_tps": min_provisioned_tps,
             "campaign_config": campaign_config,
+            "recipe_type": recipe_type,
             "region": region,
             "tags": tags,
             "arn": None,

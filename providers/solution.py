@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -40,6 +42,26 @@ SOLUTION_CONFIG_KEYS = (
     "autoTrainingConfig",
 )
 SCHEDULE = re.compile(r"^rate\(([1-9]|[12][0-9]|30) days?\)$")
+# What CreateSolution takes and UpdateSolution cannot change (it takes performAutoTraining,
+# performIncrementalUpdate and solutionUpdateConfig: the auto-training schedule and eventsConfig):
+# a change of any of these needs a new solution, trained anew. An eventsConfig change alone would
+# fit UpdateSolution but take effect only at the next training; a new solution trains at once.
+TRAINING_SETTINGS = ("recipe_arn", "perform_hpo", "event_type", "solution_config")
+SETTINGS_ID_LENGTH = 8
+
+
+def settings_id(settings: Mapping[str, Any]) -> str:
+    """A short, stable id of one combination of TRAINING_SETTINGS, for the solution's name.
+
+    A solution whose name carries it gets a new name whenever one of these settings changes, so
+    Pulumi creates the new solution (and trains it) before it deletes the old one, which the
+    campaign keeps serving until it switches: Personalize refuses to delete a solution that a
+    campaign uses, so the same name (delete first) cannot work while a campaign serves it.
+    Unset and empty values count as absent, so a default written out changes nothing.
+    """
+    canonical = {key: settings.get(key) or None for key in TRAINING_SETTINGS}
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:SETTINGS_ID_LENGTH]
 
 
 class SolutionProvider(PersonalizeProvider):
@@ -180,7 +202,25 @@ class SolutionProvider(PersonalizeProvider):
         client.delete_solution(solutionArn=arn)
 
     def _before_delete(self, client: Any, arn: str) -> None:
-        """Stop trainings still running (ours or auto-training): they block DeleteSolution."""
+        """Refuse at once if a campaign serves it; stop trainings still running.
+
+        Personalize refuses DeleteSolution while a campaign uses one of its versions, and a
+        serving campaign does not go away by waiting (a campaign being deleted does: retried).
+        Running trainings (ours or auto-training) block it too: they are stopped.
+        """
+        serving = [
+            str(c["campaignArn"])
+            for c in paginate(client, "list_campaigns", "campaigns", solutionArn=arn)
+            if not str(c.get("status", "")).startswith("DELETE")
+        ]
+        if serving:
+            raise PersonalizeProviderError(
+                f"solution {arn} cannot be deleted: campaign(s) {', '.join(serving)} serve it and "
+                "Personalize refuses to delete a solution a campaign uses. Switch or delete the "
+                "campaign first. (A change of recipe_arn, perform_hpo, event_type or "
+                "solution_config replaces the solution: give the new one a new name, as the "
+                "model component does, so it is created before the old one is deleted.)"
+            )
         stopped = []
         for version in paginate(
             client, "list_solution_versions", "solutionVersions", solutionArn=arn

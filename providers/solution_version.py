@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -18,29 +16,20 @@ from .base import (
     PersonalizeProvider,
     PersonalizeProviderError,
     arn_problem,
+    credentials_guarded,
     error_code,
     is_not_found,
     is_unknown,
     name_problem,
     paginate,
-    personalize_client,
 )
 from .solution import wait_versions_settled
+from .tags import tag_value
 
 TRAINING_MODES = ("FULL", "UPDATE")
-# The fingerprint travels as a tag so an interrupted create can find its training again.
+# The fingerprint travels as a tag (made a valid tag value by tag_value) so a later `up` can
+# find its training again.
 TRAINING_INPUTS_TAG = "pulumi:training-inputs"
-
-
-# botocore's TagValue: at most 256 characters of this pattern (no commas, for one).
-TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{0,256}$")
-
-
-def fingerprint_tag(training_inputs: str) -> str:
-    """Fingerprints that are not a valid tag value (too long, or with a comma) are hashed."""
-    if TAG_VALUE.fullmatch(training_inputs):
-        return training_inputs
-    return "sha256:" + hashlib.sha256(training_inputs.encode()).hexdigest()
 
 
 def gate_failures(arn: str, metrics: Mapping[str, float], gate: Mapping[str, Any]) -> list[str]:
@@ -78,6 +67,10 @@ class SolutionVersionProvider(PersonalizeProvider):
     updatable: ClassVar[tuple[str, ...]] = ("quality_gate",)
     # Create the new version first so the campaign switches to it in place.
     delete_first: ClassVar[bool | None] = False
+    resumes: ClassVar[str] = (
+        "the training goes on, and the next `pulumi up` adopts it by its "
+        f"{TRAINING_INPUTS_TAG} tag (running or finished) instead of training again."
+    )
 
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         failures = []
@@ -128,7 +121,7 @@ class SolutionVersionProvider(PersonalizeProvider):
             "tags": [
                 {
                     "tagKey": TRAINING_INPUTS_TAG,
-                    "tagValue": fingerprint_tag(props.get("training_inputs") or ""),
+                    "tagValue": tag_value(props.get("training_inputs") or ""),
                 }
             ],
         }
@@ -137,15 +130,18 @@ class SolutionVersionProvider(PersonalizeProvider):
         return str(client.create_solution_version(**kwargs)["solutionVersionArn"])
 
     def _create_or_adopt(self, client: Any, props: dict[str, Any]) -> str:
-        # A training is hours of work and money: after an interrupted `up`, pick up the training
-        # started for the same inputs instead of starting a second one.
-        running = self._find_running(client, props)
-        if running is not None:
-            return running
+        # A training is hours of work and money. A later `up` with the same training inputs picks
+        # up the training started for them: still running (an interrupted `up`), or finished (a
+        # quality gate that failed it, an `up` that failed further on). create() then checks the
+        # gate against it again, so a lowered gate lets it through without training anew.
+        found = self._find_training(client, props)
+        if found is not None:
+            return found
         return super()._create_or_adopt(client, props)
 
-    def _find_running(self, client: Any, props: dict[str, Any]) -> str | None:
-        wanted = fingerprint_tag(props.get("training_inputs") or "")
+    def _find_training(self, client: Any, props: dict[str, Any]) -> str | None:
+        """The newest version of these training inputs that is ACTIVE or still training."""
+        wanted = tag_value(props.get("training_inputs") or "")
         mode = props.get("training_mode") or "FULL"
         try:
             versions = list(
@@ -160,9 +156,15 @@ class SolutionVersionProvider(PersonalizeProvider):
             if is_not_found(exc):
                 return None
             raise
-        for version in versions:
-            if version.get("status") not in IN_FLIGHT or version.get("trainingMode") != mode:
-                continue
+        candidates = [
+            v
+            for v in versions
+            if v.get("status") in (ACTIVE, *IN_FLIGHT) and v.get("trainingMode") == mode
+        ]
+        # Newest first: a finished training before one started after it is unlikely, but the
+        # newest is the one a retry of this very `up` started.
+        candidates.sort(key=lambda v: str(v.get("creationDateTime") or ""), reverse=True)
+        for version in candidates:
             arn = str(version["solutionVersionArn"])
             try:
                 tags = client.list_tags_for_resource(resourceArn=arn).get("tags", [])
@@ -171,12 +173,11 @@ class SolutionVersionProvider(PersonalizeProvider):
                     continue
                 raise
             found = {t.get("tagKey"): t.get("tagValue") for t in tags}
-            if found.get(TRAINING_INPUTS_TAG) == wanted:
-                if props.get("name"):
-                    described = self._describe(client, arn)
-                    if described.get("name") != props["name"]:
-                        continue
-                return arn
+            if found.get(TRAINING_INPUTS_TAG) != wanted:
+                continue
+            if props.get("name") and self._describe(client, arn).get("name") != props["name"]:
+                continue
+            return arn
         return None
 
     def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
@@ -237,15 +238,17 @@ class SolutionVersionProvider(PersonalizeProvider):
         self._check_gate(result.outs or {}, props)
         return result
 
+    @credentials_guarded
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = personalize_client(news["region"])
+        client = self.client(news["region"])
         outs = self._outputs(client, id_, news, self._describe(client, id_))
         self._check_gate(outs, news)
         return UpdateResult(outs)
 
+    @credentials_guarded
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Stop a training still running; a finished version is deleted with its solution."""
-        client = personalize_client(props["region"])
+        client = self.client(props["region"])
         try:
             status = self._describe(client, id_).get("status")
         except Exception as exc:

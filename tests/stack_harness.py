@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 
 import pytest
+import yaml
 
 from local.program import (
     ACCOUNT_ID,
@@ -32,6 +33,7 @@ __all__ = [
     "DeterministicMocks",
     "Registration",
     "StackRun",
+    "merged",
     "run_program",
     "run_variant",
     "shipped_only",
@@ -53,6 +55,14 @@ def stack_run(stack: str) -> StackRun:
     return run_program(stack)
 
 
+def merged(stack: str, section: str, **values: object) -> dict[str, object]:
+    """An override of one config section: the stack file's values with `values` added."""
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
+    key = f"personalize-realtime:{section}"
+    current = (document.get("config") or {}).get(key) or {}
+    return {key: {**current, **values}}
+
+
 # Every stack file, plus the settings no stack file turns on but whose resources carry policies.
 SECURITY_VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
     **{stack: (stack, {}) for stack in STACK_FILES},
@@ -60,6 +70,7 @@ SECURITY_VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
         "dev",
         {"personalize-realtime:monitoring": {"alarmEmail": "oncall@example.com"}},
     ),
+    "dev-account-logging-role": ("dev", merged("dev", "api", manageAccountLoggingRole=True)),
 }
 
 

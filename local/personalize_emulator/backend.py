@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import bisect
 import json
+import random
 import re
 import threading
 import uuid
@@ -22,7 +23,7 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped,unused-ignore]
 
-from . import avro, filters, recommender, spec
+from . import avro, filters, promotions, recommender, spec
 from .errors import (
     InvalidInputException,
     InvalidNextTokenException,
@@ -1469,8 +1470,7 @@ class Backend:
                 f"1 validation error detected: Value '{num}' at 'numResults' failed to satisfy "
                 f"constraint: Member must have value less than or equal to {limit}"
             )
-        if p.get("promotions"):
-            raise InvalidInputException("promotions are not supported by the Personalize emulator")
+        promotion = promotions.requested(p.get("promotions"), num)
         user, item = p.get("userId"), p.get("itemId")
         allowed = self._filter_predicate(p, group, user)
         if model.kind == recommender.PERSONALIZED_RANKING:
@@ -1491,10 +1491,46 @@ class Backend:
             scored = recommender.recommend(
                 model, history, num, allowed=allowed, cold_items=cold, exploration_weight=weight
             )
-        return {
-            "itemList": self._item_list(scored, columns, group),
-            "recommendationId": f"RID-{uuid.uuid4()}",
-        }
+        item_list = self._item_list(scored, columns, group)
+        if promotion is not None:
+            item_list = self._promote(
+                promotion,
+                model=model,
+                group=group,
+                user=user,
+                item=item,
+                scored=scored,
+                columns=columns,
+                item_list=item_list,
+            )
+        return {"itemList": item_list, "recommendationId": f"RID-{uuid.uuid4()}"}
+
+    def _promote(
+        self,
+        promotion: promotions.Promotion,
+        *,
+        model: recommender.Model,
+        group: str,
+        user: str | None,
+        item: str | None,
+        scored: list[recommender.Scored],
+        columns: list[str],
+        item_list: list[dict[str, Any]],
+    ) -> list[dict[str, Any]]:
+        matches = self._filter_predicate(promotion.filter_request, group, user)
+        # The regular items that keep their slots whatever the promotion finds.
+        taken = {s.item_id for s in scored[: max(0, len(scored) - promotion.count)]}
+        _, added = self._items(group)
+        promoted = promotions.select(
+            model,
+            history=[i.item_id for i in self._histories(group).get(user or "", [])],
+            item_id=item,
+            count=promotion.count,
+            allowed=lambda i: i not in taken and (matches is None or matches(i)),
+            catalogue=sorted(added, key=lambda i: (-added[i], i)),
+        )
+        promoted_list = self._item_list(promoted, columns, group)
+        return promotions.interleave(item_list, promoted_list, promotion.name, random.Random())
 
     def _exploration(
         self, campaign: Resource, version: Resource, model: recommender.Model, group: str

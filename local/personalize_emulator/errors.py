@@ -72,6 +72,8 @@ INJECTABLE_STATUS: dict[str, int] = {
     "InternalServerError": 500,
     "ServiceUnavailable": 503,
     "ServiceUnavailableException": 503,
+    # A common error of every API (AWS Common Errors page): credentials that ran out.
+    "ExpiredTokenException": 403,
 }
 
 

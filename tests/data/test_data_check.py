@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from components import data_check
-from components.data_check import DataCheckError, check_dataset_file, check_rows, load_schema
+from components.data_check import (
+    DataCheckError,
+    TrainingFilter,
+    check_dataset_file,
+    check_rows,
+    load_schema,
+)
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "schemas"
 INTERACTIONS = load_schema(SCHEMAS / "interactions.avsc")
@@ -374,7 +381,7 @@ def test_schema_required_field_with_wrong_type(tmp_path):
 
 
 def test_dataset_type_argument_overrides_the_record_name(tmp_path):
-    path = _schema_file(tmp_path, _items_schema(GENRES="string"))
+    path = _schema_file(tmp_path, _items_schema(YEAR="int"))
     assert load_schema(path)["name"] == "Items"
     with pytest.raises(DataCheckError, match="Users schemas need a field USER_ID of type string"):
         load_schema(path, "Users")
@@ -453,3 +460,189 @@ def test_check_dataset_file_iterates_instead_of_reading_everything(tmp_path, mon
     monkeypatch.setattr(Path, "open", iterate_only)
     assert check_dataset_file(path, INTERACTIONS, "Interactions").rows == 1250
     assert len(opened) == 1
+
+
+# --- rules of the limits and custom-datasets-and-schemas pages -----------------------------------
+
+KEY = "models[0].training"
+
+
+def test_minimums_count_only_the_training_event_type(tmp_path):
+    # 1250 interactions, but only 50 of them are "purchase": enough in all, too few to train on.
+    rows = _events()
+    rows = [r.replace(",click,", ",purchase,") if i % 25 == 0 else r for i, r in enumerate(rows)]
+    path = _write(tmp_path, [HEADER, *rows])
+    assert check_dataset_file(path, INTERACTIONS, "Interactions").rows == 1250
+    clicks = TrainingFilter(KEY, event_type="click")
+    assert check_dataset_file(path, INTERACTIONS, "Interactions", [clicks])
+    with pytest.raises(DataCheckError) as err:
+        check_dataset_file(
+            path, INTERACTIONS, "Interactions", [TrainingFilter(KEY, event_type="purchase")]
+        )
+    assert str(err.value).startswith(
+        f'{path}: {KEY} trains on eventType "purchase", which leaves 50 interactions and 0 users'
+    )
+    assert "after filtering by event type or value" in str(err.value)
+
+
+def test_minimums_count_only_values_at_the_threshold(tmp_path):
+    schema = _interactions_schema({"name": "EVENT_VALUE", "type": ["null", "float"]})
+    # Event values 0.0 .. 0.9 in turn: a threshold of 0.2 keeps 1000 of 1250, 0.95 keeps none.
+    rows = [f"{r},{(i % 10) / 10}" for i, r in enumerate(_events())]
+    path = _write(tmp_path, [f"{HEADER},EVENT_VALUE", *rows])
+    most = TrainingFilter(KEY, min_event_value=0.2)
+    assert check_dataset_file(path, schema, "Interactions", [most]).rows == 1250
+    with pytest.raises(DataCheckError) as err:
+        check_dataset_file(path, schema, "Interactions", [TrainingFilter(KEY, "click", 0.95)])
+    assert str(err.value).startswith(
+        f'{path}: {KEY} trains on eventType "click" and solutionConfig.eventValueThreshold 0.95, '
+        "which leaves 0 interactions"
+    )
+
+
+def test_event_filters_need_their_columns(tmp_path):
+    schema = {
+        "type": "record",
+        "name": "Interactions",
+        "fields": [
+            {"name": "USER_ID", "type": "string"},
+            {"name": "ITEM_ID", "type": "string"},
+            {"name": "TIMESTAMP", "type": "long"},
+        ],
+    }
+    rows = [",".join(r.split(",")[:2] + r.split(",")[3:]) for r in _events()]
+    path = _write(tmp_path, ["USER_ID,ITEM_ID,TIMESTAMP", *rows])
+    with pytest.raises(DataCheckError, match="but the schema has no EVENT_TYPE field"):
+        check_dataset_file(path, schema, "Interactions", [TrainingFilter(KEY, "click")])
+    with pytest.raises(DataCheckError, match="but the schema has no EVENT_VALUE field"):
+        check_dataset_file(path, schema, "Interactions", [TrainingFilter(KEY, None, 1.0)])
+
+
+def _interactions_schema(*extra: dict) -> dict:
+    fields = [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "EVENT_TYPE", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"},
+        *extra,
+    ]
+    return {"type": "record", "name": "Interactions", "fields": fields}
+
+
+@pytest.mark.parametrize(
+    ("dataset_type", "field", "message"),
+    [
+        ("Interactions", {"name": "EVENT_VALUE", "type": "double"}, "EVENT_VALUE is a reserved"),
+        ("Interactions", {"name": "EVENT_VALUE", "type": "string"}, '"float" or ["null", "float"]'),
+        ("Interactions", {"name": "IMPRESSION", "type": "long"}, "IMPRESSION is a reserved"),
+        ("Items", {"name": "CREATION_TIMESTAMP", "type": "int"}, 'must be "long"'),
+        ("Items", {"name": "CREATION_TIMESTAMP", "type": ["null", "long"]}, 'must be "long"'),
+    ],
+)
+def test_reserved_fields_have_their_types(dataset_type, field, message):
+    schema = (
+        _interactions_schema(field)
+        if dataset_type == "Interactions"
+        else _items_schema(YEAR="int") | {"fields": [*_items_schema(YEAR="int")["fields"], field]}
+    )
+    with pytest.raises(DataCheckError, match=re.escape(message)):
+        data_check.validate_schema(schema, dataset_type, "s.avsc")
+
+
+def test_reserved_fields_with_their_types_are_fine():
+    schema = _interactions_schema(
+        {"name": "EVENT_VALUE", "type": ["null", "float"]},
+        {"name": "IMPRESSION", "type": ["null", "string"]},
+    )
+    assert len(data_check.validate_schema(schema, "Interactions", "s.avsc")) == 6
+
+
+@pytest.mark.parametrize(("dataset_type", "limit"), [("Users", 25), ("Items", 100)])
+def test_metadata_field_counts(dataset_type, limit):
+    id_field = "USER_ID" if dataset_type == "Users" else "ITEM_ID"
+
+    def schema(count: int) -> dict:
+        fields = [{"name": id_field, "type": "string"}]
+        fields += [{"name": f"F{i}", "type": "int"} for i in range(count)]
+        return {"type": "record", "name": dataset_type, "fields": fields}
+
+    assert data_check.validate_schema(schema(limit), dataset_type, "s.avsc")
+    with pytest.raises(DataCheckError) as err:
+        data_check.validate_schema(schema(limit + 1), dataset_type, "s.avsc")
+    assert f"{dataset_type} schemas may have at most {limit} metadata fields" in str(err.value)
+
+
+def test_interactions_metadata_excludes_reserved_fields():
+    five = [{"name": f"F{i}", "type": "int"} for i in range(5)]
+    reserved = {"name": "IMPRESSION", "type": ["null", "string"]}
+    assert data_check.validate_schema(_interactions_schema(*five, reserved), "Interactions", "s")
+    with pytest.raises(DataCheckError, match="at most 5 metadata fields"):
+        data_check.validate_schema(
+            _interactions_schema(*five, {"name": "F5", "type": "int"}), "Interactions", "s"
+        )
+
+
+def test_metadata_and_event_types_are_at_most_ten(tmp_path):
+    # EVENT_TYPE counts as a field; 10 distinct event types make 11.
+    rows = [r.replace(",click,", f",e{i % 10},") for i, r in enumerate(_events())]
+    path = _write(tmp_path, [HEADER, *rows])
+    with pytest.raises(DataCheckError, match="at most 10 metadata fields and distinct event types"):
+        check_dataset_file(path, INTERACTIONS, "Interactions")
+
+
+@pytest.mark.parametrize("dataset_type", ["Users", "Items", "Interactions"])
+def test_string_metadata_must_say_categorical(dataset_type):
+    plain = {"name": "COLOR", "type": "string"}
+    if dataset_type == "Interactions":
+        schema = _interactions_schema(plain)
+    else:
+        id_field = "USER_ID" if dataset_type == "Users" else "ITEM_ID"
+        schema = {
+            "type": "record",
+            "name": dataset_type,
+            "fields": [{"name": id_field, "type": "string"}, plain],
+        }
+    with pytest.raises(DataCheckError, match='string field COLOR needs "categorical": true'):
+        data_check.validate_schema(schema, dataset_type, "s.avsc")
+    schema["fields"][-1] = {**plain, "categorical": False}  # filters only: accepted
+    assert data_check.validate_schema(schema, dataset_type, "s.avsc")
+
+
+def test_only_items_take_one_textual_field():
+    text = {"name": "DESCRIPTION", "type": "string", "textual": True}
+    fields: list[dict] = [{"name": "ITEM_ID", "type": "string"}, text]
+    items = {"type": "record", "name": "Items", "fields": fields}
+    assert data_check.validate_schema(items, "Items", "s.avsc")
+    fields.append({**text, "name": "SUMMARY"})
+    with pytest.raises(DataCheckError, match="at most 1 textual field"):
+        data_check.validate_schema(items, "Items", "s.avsc")
+    users = {
+        "type": "record",
+        "name": "Users",
+        "fields": [{"name": "USER_ID", "type": "string"}, text],
+    }
+    with pytest.raises(DataCheckError, match="only Items schemas may have textual fields"):
+        data_check.validate_schema(users, "Users", "s.avsc")
+
+
+def test_ids_are_at_most_256_characters(tmp_path):
+    rows = _events()
+    long_id = "u" * 257
+    rows[7] = f"{long_id}," + rows[7].split(",", 1)[1]
+    path = _write(tmp_path, [HEADER, *rows])
+    with pytest.raises(DataCheckError) as err:
+        check_dataset_file(path, INTERACTIONS, "Interactions")
+    assert str(err.value).startswith(
+        f"{path} line 9: USER_ID may have at most 256 characters, got 257"
+    )
+
+
+def test_categorical_values_are_at_most_1000_characters(tmp_path):
+    header = "ITEM_ID,GENRES,YEAR,CREATION_TIMESTAMP"
+    fine = "m1," + "G" * 1000 + ",1999,1"
+    path = _write(tmp_path, [header, fine, "m2," + "G" * 1001 + ",1999,1"], "items.csv")
+    with pytest.raises(DataCheckError) as err:
+        check_dataset_file(path, ITEMS, "Items")
+    assert str(err.value).startswith(
+        f"{path} line 3: GENRES may have at most 1000 characters, got 1001"
+    )

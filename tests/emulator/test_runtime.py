@@ -273,6 +273,65 @@ def test_put_items_reaches_recommendations_rankings_and_filters(served: Served) 
     )
 
 
+def test_promotions_take_their_share_from_the_promotion_filter_only(
+    served: Served, data: Synthetic
+) -> None:
+    genres = {row[0]: str(row[1]).split("|") for row in data.items}
+    horror = make_filter(served, "promo-horror", "INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)")
+    no_horror = make_filter(served, "no-horror", 'EXCLUDE ItemID WHERE Items.GENRES IN ("Horror")')
+    promotion = {
+        "name": "scary",
+        "percentPromotedItems": 30,
+        "filterArn": horror,
+        "filterValues": {"GENRE": '"Horror"'},
+    }
+    items = recs(served, "u00005", numResults=10, filterArn=no_horror, promotions=[promotion])
+    promoted = [i for i in items if i.get("promotionName") == "scary"]
+    regular = [i for i in items if "promotionName" not in i]
+    assert (len(items), len(promoted)) == (10, 3)
+    # The promotion filter picks the promoted items; the request filter applies to the rest only.
+    assert all("Horror" in genres[i["itemId"]] for i in promoted)
+    assert not any("Horror" in genres.get(i["itemId"], []) for i in regular)
+    assert [i["score"] for i in promoted] == sorted((i["score"] for i in promoted), reverse=True)
+
+
+def test_a_new_items_promotion_surfaces_items_newer_than_the_cutoff(served: Served) -> None:
+    # The program's new-items promotion: a numeric placeholder on CREATION_TIMESTAMP, and items
+    # added after training, which the model has not learnt.
+    served.clients.events.put_items(
+        datasetArn=served.stack.items,
+        items=[
+            {
+                "itemId": "promo-new",
+                "properties": json.dumps(
+                    {"genres": "Drama", "year": 2031, "creationTimestamp": 2_000_000_500}
+                ),
+            }
+        ],
+    )
+    newer = make_filter(
+        served, "promo-new", "INCLUDE ItemID WHERE Items.CREATION_TIMESTAMP > $CUTOFF"
+    )
+    promotion = {
+        "name": "new-items",
+        "percentPromotedItems": 20,
+        "filterArn": newer,
+        "filterValues": {"CUTOFF": "2000000000"},
+    }
+    # Popularity-Count takes promotions and, unlike the exploring campaign, never surfaces new
+    # items by itself.
+    items = served.clients.runtime.get_recommendations(
+        campaignArn=served.campaigns["popular"],
+        userId="u00003",
+        numResults=10,
+        promotions=[promotion],
+    )["itemList"]
+    # Only one item qualifies: as many as possible are promoted, regular items fill the rest.
+    assert len(items) == 10
+    assert [i["itemId"] for i in items if i.get("promotionName") == "new-items"] == ["promo-new"]
+    assert len({i["itemId"] for i in items}) == 10
+
+
 def test_campaign_update_and_latest_sync(served: Served) -> None:
     pz = served.clients.pz
     campaign = served.stack.campaign

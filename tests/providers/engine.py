@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,3 +60,53 @@ def change(host: ProviderHost, state: State, inputs: dict[str, Any]) -> State:
 
 def destroy(host: ProviderHost, state: State) -> None:
     host.delete(state.provider, state.id, state.outs)
+
+
+@dataclass
+class Planned:
+    """One resource of an update: its state and its new inputs, given the new states before it."""
+
+    key: str
+    state: State
+    inputs: Callable[[dict[str, State]], dict[str, Any]]
+
+
+def update_all(host: ProviderHost, plan: list[Planned]) -> tuple[dict[str, State], list[str]]:
+    """One `pulumi up` over dependent resources, in the engine's order; returns states and a log.
+
+    Resources are stepped in dependency order (the order of ``plan``): same, update in place, or
+    replace. A create-before-delete replacement creates the new resource at its step and leaves
+    the old one to the end: the engine deletes replaced resources after every other step, in
+    reverse dependency order, so dependents have moved to the new resource by then. A
+    delete-before-replace replacement deletes the old resource right before creating the new.
+    """
+    states: dict[str, State] = {}
+    log: list[str] = []
+    replaced: list[tuple[str, State]] = []
+    for step in plan:
+        checked = host.check(step.state.provider, step.inputs(states), olds=step.state.inputs)
+        if checked["failures"]:
+            raise CheckFailedError(checked["failures"])
+        news = checked["inputs"]
+        old = step.state
+        diff = host.diff(old.provider, old.id, old.outs, news)
+        if diff["changes"] == "DIFF_NONE":
+            states[step.key] = State(old.provider, old.id, news, old.outs, ["same"])
+            log.append(f"same {step.key}")
+        elif not diff["replaces"]:
+            outs = host.update(old.provider, old.id, old.outs, news)
+            states[step.key] = State(old.provider, old.id, news, outs, ["update"])
+            log.append(f"update {step.key}")
+        else:
+            if diff["delete_before_replace"]:
+                host.delete(old.provider, old.id, old.outs)
+                log.append(f"delete {step.key}")
+            else:
+                replaced.append((step.key, old))
+            created = host.create(old.provider, news)
+            states[step.key] = State(old.provider, created["id"], news, created["outs"], ["create"])
+            log.append(f"create {step.key}")
+    for key, old in reversed(replaced):
+        host.delete(old.provider, old.id, old.outs)
+        log.append(f"delete replaced {key}")
+    return states, log

@@ -447,6 +447,26 @@ def test_interrupted_training_is_picked_up_not_started_twice(host, emulator, pz,
     assert emulator.call_counts().get("CreateSolutionVersion", 0) == starts
 
 
+def test_fingerprint_of_two_imports_is_a_tag_value_the_service_takes(host, emulator, pz, chain):
+    # Two datasets: the model component joins the two import jobs' ARNs with a comma, which the
+    # TagValue pattern refuses. Short enough (< 256) that only the character rule catches it.
+    jobs = ",".join(
+        f"arn:aws:personalize:{REGION}:123456789012:dataset-import-job/two-{kind}-1"
+        for kind in ("interactions", "items")
+    )
+    assert len(jobs) < 256
+    version = up(host, SolutionVersionProvider(), version_inputs(chain[-1], jobs))
+    assert version.outs["status"] == "ACTIVE"
+    tags = pz.list_tags_for_resource(resourceArn=version.id)["tags"]
+    value = {t["tagKey"]: t["tagValue"] for t in tags}[TRAINING_INPUTS_TAG]
+    assert "," not in value
+    # The same inputs find the same training again (here: finished, so it is adopted).
+    starts = emulator.call_counts().get("CreateSolutionVersion", 0)
+    again = up(host, SolutionVersionProvider(), version_inputs(chain[-1], jobs))
+    assert again.id == version.id
+    assert emulator.call_counts().get("CreateSolutionVersion", 0) == starts
+
+
 def test_named_dataset_adopted_and_mismatch_explained(host, pz, chain):
     dataset = chain[2]
     again = up(host, DatasetProvider(), dataset.inputs)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import pickle
 from pathlib import Path
+from typing import Any
 
 import dill
 import pulumi
@@ -13,6 +15,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 import providers
+from local.provider_host import serialized
+from local.pulumi_pickle import sdk_pickle_patch_undone
 from providers.campaign import CampaignProvider
 from providers.dataset import DatasetProvider
 from providers.dataset_group import DatasetGroupProvider
@@ -177,3 +181,24 @@ def test_provider_modules_import_without_boto3():
     )
     root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+def test_serializing_providers_many_times_leaves_pickle_as_it_was() -> None:
+    # The SDK's serializer wraps its own patch of pickle on every call; unchecked, a test run that
+    # drives the provider host a few hundred times ends in RecursionError.
+    pickler: Any = pickle._Pickler  # type: ignore[attr-defined,unused-ignore]
+    before = pickler._batch_setitems
+    for _ in range(1500):
+        serialized(SolutionProvider())
+    assert pickler._batch_setitems is before
+
+
+def test_the_sdk_serializer_leaves_pickle_as_it_was_inside_the_undo() -> None:
+    # What tests/conftest.py wraps each test in: a program under mocks calls the SDK's serializer
+    # itself, once per dynamic resource, so the undo must hold for the serializer as called there.
+    pickler: Any = pickle._Pickler  # type: ignore[attr-defined,unused-ignore]
+    before = (pickler._batch_setitems, pickler.save_dict)
+    with sdk_pickle_patch_undone():
+        serialize_provider(SolutionProvider())
+        assert pickler._batch_setitems is not before[0]  # the SDK did patch it
+    assert (pickler._batch_setitems, pickler.save_dict) == before

@@ -189,12 +189,19 @@ def test_retrain_below_the_gate_fails_and_the_campaign_keeps_serving_the_previou
         described = pz.describe_solution_version(solutionVersionArn=v1.id)["solutionVersion"]
         assert described["status"] == "ACTIVE"
 
-        # With a gate the new training clears, the retrain goes through and the campaign
-        # switches to it in place.
+        trainings = emulator.call_counts()["CreateSolutionVersion"]
+        # The next `up` with the same bar: the finished training is checked again, not retrained.
+        with pytest.raises(ProviderHostError, match=r"is below the minimum 0\.99"):
+            change(host, v1, retrain)
+        assert emulator.call_counts()["CreateSolutionVersion"] == trainings
+
+        # With a gate the training clears, that same training goes through (no new training)
+        # and the campaign switches to it in place.
         passing = version_inputs(solution, second_import, PASSING_GATE)
         v2 = change(host, v1, passing)
         assert v2.steps == ["create", "delete"]
-        assert v2.id not in (v1.id, rejected)
+        assert v2.id == rejected
+        assert emulator.call_counts()["CreateSolutionVersion"] == trainings
         assert v2.outs["metrics"]["precision_at_10"] >= PASSING_GATE["precision_at_10"]
         campaign = change(host, campaign, {**campaign.inputs, "solution_version_arn": v2.id})
         assert campaign.steps == ["update"]

@@ -203,6 +203,12 @@ def test_recommend_role_reads_exactly_these_campaigns_and_filters(run: StackRun)
     reading = [campaign_arn(run, "recommendations")]
     if run.stack == "prod":
         reading.append(campaign_arn(run, "similar-items"))
+        # prod promotes new items through its own filter (promoteNewItems).
+        reading.append(
+            campaign_arn(run, "recommendations").replace(
+                ":campaign/reco-prod-recommendations", ":filter/reco-prod-promo-recommendations"
+            )
+        )
         assert sorted(granted.pop("personalize:GetPersonalizedRanking")) == sorted(
             [campaign_arn(run, "rankings"), *filters]
         )
@@ -425,21 +431,6 @@ def test_method_settings_enable_metrics_and_throttle(run: StackRun) -> None:
     assert settings["settings"]["metricsEnabled"] is True
     assert settings["settings"]["throttlingRateLimit"] == expected["rate"]
     assert settings["settings"]["throttlingBurstLimit"] == expected["burst"]
-
-
-def test_stage_waits_for_the_account_logging_role(run: StackRun) -> None:
-    account = run.one("aws:apigateway/account:Account")
-    assert account.urn in run.one(STAGE).dependencies
-    role = next(
-        r for r in run.of_type(ROLE) if r.state["arn"] == account.inputs["cloudwatchRoleArn"]
-    )
-    (trust,) = statements(role.inputs["assumeRolePolicy"])
-    assert trust["Principal"] == {"Service": "apigateway.amazonaws.com"}
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
-    attachment = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cloudwatch")
-    assert attachment.inputs["policyArn"].endswith(
-        ":policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-    )
 
 
 # ---- smoke test and the dependency rule ---------------------------------------------------------

@@ -180,7 +180,8 @@ def test_structured_values_arrive_as_json_text() -> None:
                     {"name": "r", "recipe": "aws-user-personalization"},
                 ]
             },
-            "models[0].campaign item exploration (explorationWeight, explorationItemAgeCutOff) applies only to recipes",
+            "models[0].campaign.explorationWeight applies only to recipe aws-user-personalization "
+            '(CreateCampaign takes itemExplorationConfig for no other), got recipe "aws-sims"',
         ),
         (
             {"namePrefix": "-bad"},
@@ -283,7 +284,11 @@ def test_structured_values_arrive_as_json_text() -> None:
         ({"logRetentionDays": 10}, "logRetentionDays must be one of 1, 3, 5, 7, 14, 30"),
         (
             {"tags": {"aws:owner": "me"}},
-            'tags.aws:owner tag key must be 1-128 characters, not starting aws:, got "aws:owner"',
+            "tags.aws:owner tag key starts with 'aws:', which AWS reserves",
+        ),
+        (
+            {"tags": {"owners": "ana,bo"}},
+            "tags.owners tag value contains ','",
         ),
         ({"api": "apiKey"}, 'api must be an object (a YAML mapping), got "apiKey"'),
         ({"modles": []}, "modles is not a known key"),

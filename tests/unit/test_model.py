@@ -1,12 +1,24 @@
 """Datasets and model layers under mocks: the full chain, its inputs, and what waits for what."""
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from components.config import (
+    NAME_PATTERN,
+    NAME_PREFIX_MAX,
+    ModelConfig,
+    StackConfig,
+    load_stack_config,
+)
 from components.data_check import DataCheckError
-from tests.stack_harness import ROOT, Registration, StackRun, run_program
+from components.model import solution_name
+from providers.solution import settings_id
+from tests.stack_harness import ROOT, Registration, StackRun, run_program, stack_config
 
 DYNAMIC = "pulumi-python:dynamic/personalize:"
 KINDS = (
@@ -36,16 +48,25 @@ def test_dev_chain_has_every_resource_once_per_dataset_and_model(dev: StackRun) 
 
 def test_prod_has_three_models_and_two_filters(prod: StackRun) -> None:
     solutions = {
-        s.inputs["name"]: s.inputs["recipe_arn"] for s in prod.of_type(DYNAMIC + "Solution")
+        # The model's name, then the id of its training settings.
+        re.sub(r"-[0-9a-f]{8}$", "", s.inputs["name"]): s.inputs["recipe_arn"]
+        for s in prod.of_type(DYNAMIC + "Solution")
     }
     assert solutions == {
         "reco-prod-recommendations": "arn:aws:personalize:::recipe/aws-user-personalization-v2",
         "reco-prod-ranking": "arn:aws:personalize:::recipe/aws-personalized-ranking-v2",
         "reco-prod-similar": "arn:aws:personalize:::recipe/aws-similar-items",
     }
-    assert len(prod.of_type(DYNAMIC + "Campaign")) == 3
+    campaigns = {
+        c.inputs["name"]: c.inputs["recipe_type"] for c in prod.of_type(DYNAMIC + "Campaign")
+    }
+    assert campaigns == {
+        "reco-prod-recommendations": "USER_PERSONALIZATION",
+        "reco-prod-ranking": "PERSONALIZED_RANKING",
+        "reco-prod-similar": "RELATED_ITEMS",
+    }
     assert sorted(f.inputs["name"] for f in prod.of_type(DYNAMIC + "Filter")) == [
-        "reco-prod-filter-genre", "reco-prod-filter-unwatched",
+        "reco-prod-filter-genre", "reco-prod-filter-unwatched", "reco-prod-promo-recommendations",
     ]  # fmt: skip
 
 
@@ -107,7 +128,7 @@ def test_auto_training_is_off_by_default(dev: StackRun) -> None:
     assert solution.inputs["perform_auto_training"] is False
     assert "auto_training_schedule" not in solution.inputs
     campaign = dev.one(DYNAMIC + "Campaign")
-    assert "syncWithLatestSolutionVersion" not in campaign.inputs["campaign_config"]
+    assert "syncWithLatestSolutionVersion" not in campaign.inputs.get("campaign_config", {})
 
 
 def test_auto_training_syncs_the_campaign_with_latest(prod: StackRun) -> None:
@@ -115,7 +136,9 @@ def test_auto_training_syncs_the_campaign_with_latest(prod: StackRun) -> None:
     assert solution.inputs["perform_auto_training"] is True
     assert solution.inputs["auto_training_schedule"] == "rate(7 days)"
     campaign = prod.one(DYNAMIC + "Campaign", "ranking")
-    assert campaign.inputs["solution_version_arn"].endswith("solution/reco-prod-ranking/$LATEST")
+    assert re.search(
+        r"solution/reco-prod-ranking-[0-9a-f]{8}/\$LATEST$", campaign.inputs["solution_version_arn"]
+    )
     assert campaign.inputs["campaign_config"]["syncWithLatestSolutionVersion"] is True
     assert prod.waits_for(campaign, lambda r: kind(r) == "SolutionVersion")
 
@@ -125,9 +148,8 @@ def test_campaign_serves_its_version_with_configured_settings(dev: StackRun) -> 
     version = dev.one(DYNAMIC + "SolutionVersion")
     assert version.urn in campaign.dependencies
     assert campaign.inputs["min_provisioned_tps"] == 1
-    assert campaign.inputs["campaign_config"] == {
-        "itemExplorationConfig": {"explorationWeight": "0.3", "explorationItemAgeCutOff": "30"}
-    }
+    # The dev model is User-Personalization-v2: its campaign gets no exploration config.
+    assert "campaign_config" not in campaign.inputs
 
 
 def test_quality_gate_reaches_the_solution_version(prod: StackRun) -> None:
@@ -196,3 +218,59 @@ def test_bad_data_fails_before_any_resource(tmp_path: Path) -> None:
     assert f"{bad} line 2" in str(raised.value)
     assert "TIMESTAMP" in str(raised.value)
     assert registered == {}
+
+
+def dev_config() -> StackConfig:
+    namespace = "personalize-realtime:"
+    values = {
+        k[len(namespace) :]: v for k, v in stack_config("dev").items() if k.startswith(namespace)
+    }
+    return load_stack_config("personalize-realtime", "dev", values, root=ROOT)
+
+
+def test_a_change_that_needs_a_new_solution_gives_it_a_new_name() -> None:
+    # Personalize refuses to delete a solution a campaign serves: the replacement must be
+    # created next to the old one (create-before-delete), which needs another physical name.
+    config = dev_config()
+    model = config.models[0]
+    name = solution_name(config, model)
+    assert re.fullmatch(rf"{config.name(model.name)}-[0-9a-f]{{8}}", name)
+
+    def with_training(**changes: Any) -> ModelConfig:
+        return replace(model, training=replace(model.training, **changes))
+
+    replacing = [
+        with_training(hpo=True),
+        with_training(event_type="watch"),
+        with_training(solution_config={"eventValueThreshold": "0.5"}),
+        replace(model, recipe="aws-user-personalization"),
+    ]
+    names = {solution_name(config, changed) for changed in replacing}
+    assert name not in names
+    assert len(names) == len(replacing)
+    # Auto-training updates in place, campaign and gate settings are not the solution's: same name.
+    in_place = [
+        with_training(auto_training=True, auto_training_schedule="rate(3 days)"),
+        replace(model, quality_gate={"precision_at_10": 0.5}),
+        replace(model, campaign=replace(model.campaign, min_provisioned_tps=3)),
+        with_training(solution_config={}),
+    ]
+    assert {solution_name(config, changed) for changed in in_place} == {name}
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "cn-north-1"])
+def test_the_solution_name_carries_the_id_of_the_settings_it_is_sent(region: str) -> None:
+    # The id must hash exactly the inputs the solution gets (the recipe ARN in the stack's
+    # partition included), or a changed setting could keep the old name and delete first.
+    run = run_program("prod", {"aws:region": region})
+    for solution in run.of_type(DYNAMIC + "Solution"):
+        assert solution.inputs["name"].endswith("-" + settings_id(solution.inputs))
+
+
+def test_the_longest_solution_name_fits_personalize() -> None:
+    # The longest prefix and model name the config check lets through, plus the settings id.
+    config = replace(dev_config(), name_prefix="p" * NAME_PREFIX_MAX)
+    model = replace(config.models[0], name="m" * 20)
+    name = solution_name(config, model)
+    assert len(name) <= 63, name
+    assert NAME_PATTERN.match(name), name
