@@ -70,7 +70,10 @@ def write(tmp_path: Path, name: str, document: dict[str, Any]) -> str:
 
 
 def test_rehearsal_deploys_serves_learns_and_destroys(tmp_path: Path) -> None:
-    report, stdout = rehearse(tmp_path, "--stack", "dev")
+    # The documented durations (scaled down), so the critical path is the one AWS would show.
+    report, stdout = rehearse(
+        tmp_path, "--stack", "dev", "--profile", "real", "--time-scale", "0.001"
+    )
 
     created = {step["typ"].rsplit(":", 1)[1] for step in report["steps"] if step["real"]}
     assert set(KINDS) <= created, f"missing: {set(KINDS) - created}"
