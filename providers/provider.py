@@ -1,0 +1,317 @@
+"""The one provider: Check, Diff, Create, Read, Update and Delete of any declared kind.
+
+A kind's module declares a ``Kind`` and subclasses ``PersonalizeProvider`` with it as
+``declaration``; what is truly special to a kind overrides one of the named hooks (``validate``,
+``_create_args``, ``_find_existing``, ``_update``, ``_extra_outputs``, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .checks import (
+    REGION_PATTERN,
+    arn_problem,
+    canonical_json,
+    is_unknown,
+    name_problem,
+    subset_differences,
+)
+from .client import api_tags, credentials_guarded, find_by_name, is_not_found, personalize_client
+from .credentials import AwsSettings, CredentialsConfigError
+from .declaration import Field, Kind, get_path, nest
+from .lifecycle import Lifecycle
+from .polling import ACTIVE, PersonalizeProviderError
+from .tags import tags_problems
+
+PROVIDER_KEY = "__provider"
+EMPTY: tuple[Any, ...] = (None, {}, [], "")
+
+
+class PersonalizeProvider(Lifecycle, ResourceProvider):
+    declaration: ClassVar[Kind]
+    inputs: ClassVar[tuple[str, ...]] = ()
+    required: ClassVar[tuple[str, ...]] = ()
+    defaults: ClassVar[dict[str, Any]] = {}
+    updatable: ClassVar[tuple[str, ...]] = ("tags",)
+    tagged: ClassVar[bool] = True
+    delete_first: ClassVar[bool | None] = None
+    # What goes on, and what the next `pulumi up` does, when credentials run out during a create
+    # or an update of this kind.
+    resumes: ClassVar[str] = (
+        "Personalize goes on creating it, and the next `pulumi up` finds it by its name and "
+        "waits for it instead of creating another."
+    )
+    resumes_update: ClassVar[str] = (
+        "what Personalize was asked to change goes on; the next `pulumi up` applies the change "
+        "again and waits for it."
+    )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        spec = cls.declaration
+        cls.kind, cls.name_key, cls.has_delete = spec.label, spec.name_key, spec.has_delete
+        cls.inputs, cls.required, cls.defaults = spec.inputs, spec.required, spec.defaults
+        cls.updatable, cls.tagged, cls.delete_first = spec.updatable, spec.tagged, spec.delete_first
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._default_region: str | None = None
+        # Set in the provider process by configure(); never pickled with a value.
+        self._aws: AwsSettings | None = None
+
+    # ---- engine entry points -------------------------------------------------------------
+
+    def configure(self, req: ConfigureRequest) -> None:
+        """Take the stack's `aws:` settings, as the stack's AWS provider does."""
+        try:
+            self._aws = AwsSettings.from_config(req.config.get)
+        except CredentialsConfigError as exc:
+            raise PersonalizeProviderError(f"stack config: {exc}") from None
+        self._default_region = self._aws.region
+
+    def client(self, region: str) -> Any:
+        """A Personalize client in the stack's account, with the stack's AWS credentials."""
+        try:
+            return personalize_client(region, getattr(self, "_aws", None))
+        except CredentialsConfigError as exc:
+            raise PersonalizeProviderError(f"stack config: {exc}") from None
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = dict(news)
+        for key, value in self.defaults.items():
+            if inputs.get(key) is None:
+                inputs[key] = value
+        failures: list[CheckFailure] = []
+        region = inputs.get("region") or getattr(self, "_default_region", None)
+        if region is not None:
+            inputs["region"] = region
+        if not is_unknown(region) and (
+            not isinstance(region, str) or not REGION_PATTERN.match(region)
+        ):
+            failures.append(
+                CheckFailure(
+                    "region",
+                    f"{self.kind}: region is required (e.g. 'us-east-1'), got {region!r}",
+                )
+            )
+        if self.name_key is not None and not is_unknown(inputs.get(self.name_key)):
+            problem = name_problem(inputs.get(self.name_key))
+            if problem:
+                failures.append(
+                    CheckFailure(self.name_key, f"{self.kind} {self.name_key} {problem}")
+                )
+        for key in self.required:
+            value = inputs.get(key)
+            blank = value is None or (isinstance(value, str) and not value.strip())
+            if key != self.name_key and blank:
+                failures.append(CheckFailure(key, f"{self.kind}: {key} is required"))
+        for key, spec in self.declaration.fields.items():
+            value = inputs.get(key)
+            if value is not None and not is_unknown(value):
+                problem = field_problem(spec, value)
+                if problem:
+                    failures.append(CheckFailure(key, f"{key} {problem}"))
+        if self.tagged and not is_unknown(inputs.get("tags")):
+            failures.extend(self._check_tags(inputs.get("tags")))
+        failures.extend(self.validate(inputs))
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        keys = [*self.inputs, "region", *(["tags"] if self.tagged else [])]
+        changed = [k for k in keys if self._differs(k, olds.get(k), news.get(k))]
+        replaces = [k for k in changed if k not in self.updatable]
+        dbr = self.delete_before_replace(olds, news) if replaces else None
+        return DiffResult(
+            changes=bool(changed), replaces=replaces, stables=[], delete_before_replace=dbr
+        )
+
+    @credentials_guarded
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        client = self.client(props["region"])
+        arn = self._create_or_adopt(client, props)
+        described = self._wait_active(client, arn, props)
+        return CreateResult(arn, self._outputs(client, arn, props, described))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = self.client(props["region"])
+        try:
+            described = self._describe(client, id_)
+        except Exception as exc:
+            if is_not_found(exc):
+                return ReadResult(None, {})
+            raise
+        if str(described.get("status", "")).startswith("DELETE"):
+            return ReadResult(None, {})
+        outs = {k: v for k, v in props.items() if k != PROVIDER_KEY}
+        outs.update(self._live_inputs(described))
+        outs.update(self._outputs(client, id_, outs, described))
+        return ReadResult(id_, outs)
+
+    @credentials_guarded
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        client = self.client(news["region"])
+        if self.tagged and self._differs("tags", olds.get("tags"), news.get("tags")):
+            self._update_tags(client, id_, olds.get("tags") or {}, news.get("tags") or {})
+        changed = [
+            k for k in self.updatable if k != "tags" and self._differs(k, olds.get(k), news.get(k))
+        ]
+        if changed:
+            self._update(client, id_, olds, news, changed)
+        described = self._wait_active(client, id_, news)
+        return UpdateResult(self._outputs(client, id_, news, described))
+
+    @credentials_guarded
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if self.has_delete:
+            self._delete_and_wait(self.client(props["region"]), id_, props)
+
+    # ---- hooks: what a kind may do differently -------------------------------------------
+
+    def validate(self, _inputs: dict[str, Any]) -> list[CheckFailure]:
+        """Kind-specific checks beyond the declaration's; values may be UNKNOWN in preview."""
+        return []
+
+    def delete_before_replace(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        if self.delete_first is not None:
+            return self.delete_first
+        slot = self.declaration.slot
+        if slot and all(olds.get(k) == news.get(k) for k in slot):
+            return True
+        if self.name_key is None:
+            return False
+        same_place = olds.get("region") == news.get("region")
+        return same_place and olds.get(self.name_key) == news.get(self.name_key)
+
+    def _create_args(self, props: dict[str, Any]) -> dict[str, Any]:
+        """The Create request by dotted API path: every set input the API takes, and tags."""
+        args = {
+            # Numbers come over the wire as floats: an int field is sent as an int.
+            spec.api: spec.type(props[key]) if spec.type in (int, bool) else props[key]
+            for key, spec in self.declaration.fields.items()
+            if spec.api is not None and props.get(key) not in EMPTY
+        }
+        if self.tagged and props.get("tags"):
+            args["tags"] = api_tags(props["tags"])
+        return args
+
+    def _create(self, client: Any, props: dict[str, Any]) -> str:
+        create = getattr(client, f"create_{self.declaration.noun}")
+        return str(create(**nest(self._create_args(props)))[self.declaration.arn_key])
+
+    def _describe(self, client: Any, arn: str) -> dict[str, Any]:
+        spec = self.declaration
+        describe = getattr(client, f"describe_{spec.noun}")
+        return dict(describe(**{spec.arn_key: arn})[spec.camel])
+
+    def _delete(self, client: Any, arn: str) -> None:
+        getattr(client, f"delete_{self.declaration.noun}")(**{self.declaration.arn_key: arn})
+
+    def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
+        spec = self.declaration
+        if spec.name_key is None or not props.get(spec.name_key):
+            return None
+        filters = {}
+        if spec.parent is not None:
+            filters[spec.fields[spec.parent].api or spec.parent] = props[spec.parent]
+        list_key = spec.list_key or f"{spec.camel}s"
+        return find_by_name(
+            client, f"list_{spec.noun}s", list_key, spec.arn_key, props[spec.name_key], **filters
+        )
+
+    def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
+        diffs: list[str] = []
+        for path, wanted in self._create_args(props).items():
+            key = self.declaration.field_for_api(path)
+            spec = self.declaration.fields.get(key)
+            if spec is None or key == self.name_key:
+                continue
+            actual = get_path(described, path)
+            if spec.json_text:
+                if canonical_json(str(wanted)) != canonical_json(str(actual or "")):
+                    diffs.append(f"{key}: the existing {self.kind}'s text differs")
+                continue
+            diffs.extend(subset_differences(wanted, actual, key))
+        return diffs
+
+    def _live_inputs(self, described: dict[str, Any]) -> dict[str, Any]:
+        """Inputs as the service reports them, so refresh shows drift."""
+        live: dict[str, Any] = {}
+        for key, spec in self.declaration.fields.items():
+            value = get_path(described, spec.api) if spec.live and spec.api else None
+            if value not in EMPTY:
+                live[key] = spec.type(value)
+        return live
+
+    def _extra_outputs(
+        self, _client: Any, props: dict[str, Any], described: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            key: described.get(api) or props.get(key)
+            for key, api in self.declaration.outputs.items()
+            if api is not None
+        }
+
+    def _update(
+        self,
+        _client: Any,
+        _arn: str,
+        _olds: dict[str, Any],
+        _news: dict[str, Any],
+        changed: list[str],
+    ) -> None:
+        raise PersonalizeProviderError(f"{self.kind}: cannot update {changed} in place")
+
+    # ---- shared mechanics -----------------------------------------------------------------
+
+    def _differs(self, key: str, old: Any, new: Any) -> bool:
+        if is_unknown(new):
+            return True
+        if old in EMPTY and new in EMPTY:
+            return False
+        spec = self.declaration.fields.get(key)
+        if spec is not None and spec.json_text and isinstance(old, str) and isinstance(new, str):
+            return bool(canonical_json(old) != canonical_json(new))
+        return bool(old != new)
+
+    def _check_tags(self, tags: Any) -> list[CheckFailure]:
+        if tags is None:
+            return []
+        if not isinstance(tags, dict):
+            return [CheckFailure("tags", f"{self.kind}: tags must be a map of strings")]
+        known = {k: v for k, v in tags.items() if not is_unknown(v)}
+        return [CheckFailure("tags", f"{self.kind}: {problem}") for problem in tags_problems(known)]
+
+    def _outputs(
+        self, client: Any, arn: str, props: dict[str, Any], described: dict[str, Any]
+    ) -> dict[str, Any]:
+        outs = {k: v for k, v in props.items() if k != PROVIDER_KEY}
+        outs["arn"] = arn
+        outs["status"] = self._status(described) or ACTIVE
+        outs.update(self._extra_outputs(client, props, described))
+        return outs
+
+
+def field_problem(spec: Field, value: Any) -> str | None:
+    """What is wrong with a known, set value by its declaration (None if nothing)."""
+    if spec.type is bool and not isinstance(value, bool):
+        return f"must be true or false, got {value!r}"
+    if spec.choices and value not in spec.choices:
+        return f"must be one of {', '.join(spec.choices)}, got {value!r}"
+    if spec.max_length is not None and isinstance(value, str) and len(value) > spec.max_length:
+        return f"must be at most {spec.max_length} characters, got {len(value)}"
+    if spec.arn_of is not None:
+        service, _, resource = spec.arn_of.rpartition(":")
+        return arn_problem(value, service or "personalize", resource)
+    return None
