@@ -10,7 +10,7 @@ from pulumi.dynamic import CheckFailure, DiffResult, UpdateResult
 
 from .checks import is_unknown, normalize_config
 from .client import credentials_guarded
-from .declaration import Field, Kind, nest
+from .declaration import NAME, Field, Kind, nest
 from .provider import PersonalizeProvider
 from .resource import KindResource
 from .switch import switch_campaign
@@ -31,7 +31,7 @@ CAMPAIGN = Kind(
     label="campaign",
     noun="campaign",
     fields={
-        "name": Field("name", required=True),
+        "name": NAME,
         "solution_version_arn": Field("solutionVersionArn", required=True, updatable=True),
         "min_provisioned_tps": Field(
             "minProvisionedTPS", default=1, type=int, updatable=True, live=True

@@ -11,15 +11,16 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from .credentials import AwsSettings, credentials_failure, is_credentials_failure, session_for
+from .credentials import AwsSettings
 from .polling import ENV_MAX_ATTEMPTS, PersonalizeProviderError, env_float
+from .sessions import credentials_failure, is_credentials_failure, session_for
 
 
 def personalize_client(region: str, settings: AwsSettings | None = None) -> Any:
     """A Personalize control-plane client for one call of a provider method.
 
     Built per call, since clients cannot be pickled, from a session kept per thread and per
-    credentials settings (``providers.credentials.session_for``): sessions are not thread-safe
+    credentials settings (``providers.sessions.session_for``): sessions are not thread-safe
     (the host serves several RPCs at once), and a new session per call would load the service
     model again each time (~55 ms against ~2 ms). The read timeout bounds one HTTP request (not
     the wait), so a dead connection fails fast and is retried; standard-mode retries cover

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from .client import paginate
-from .declaration import Field, Kind
+from .declaration import DATASET_GROUP_ARN, NAME, Field, Kind
 from .provider import PersonalizeProvider
 from .resource import KindResource
 
@@ -18,8 +18,8 @@ DATASET = Kind(
     label="dataset",
     noun="dataset",
     fields={
-        "name": Field("name", required=True),
-        "dataset_group_arn": Field("datasetGroupArn", required=True, arn_of="dataset-group"),
+        "name": NAME,
+        "dataset_group_arn": DATASET_GROUP_ARN,
         "dataset_type": Field("datasetType", required=True, choices=DATASET_TYPES),
         "schema_arn": Field("schemaArn", required=True, arn_of="schema", live=True),
     },

@@ -6,13 +6,11 @@ from collections.abc import Mapping
 
 import pulumi
 
-from .declaration import Field, Kind
+from .declaration import NAME, Kind
 from .provider import PersonalizeProvider
 from .resource import KindResource
 
-DATASET_GROUP = Kind(
-    label="dataset group", noun="dataset_group", fields={"name": Field("name", required=True)}
-)
+DATASET_GROUP = Kind(label="dataset group", noun="dataset_group", fields={"name": NAME})
 
 
 class DatasetGroupProvider(PersonalizeProvider):

@@ -114,3 +114,8 @@ def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
             target = target.setdefault(part, {})
         target[leaf] = value
     return out
+
+
+# Inputs several kinds share, declared once.
+NAME = Field("name", required=True)
+DATASET_GROUP_ARN = Field("datasetGroupArn", required=True, arn_of="dataset-group")

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from .client import error_code, paginate
-from .declaration import Field, Kind
+from .declaration import DATASET_GROUP_ARN, NAME, Kind
 from .polling import PersonalizeProviderError
 from .provider import PersonalizeProvider
 from .resource import KindResource
@@ -17,8 +17,8 @@ EVENT_TRACKER = Kind(
     label="event tracker",
     noun="event_tracker",
     fields={
-        "name": Field("name", required=True),
-        "dataset_group_arn": Field("datasetGroupArn", required=True, arn_of="dataset-group"),
+        "name": NAME,
+        "dataset_group_arn": DATASET_GROUP_ARN,
     },
     parent="dataset_group_arn",
     # A dataset group holds one tracker: a replacement in the same group must go first.

@@ -9,7 +9,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 
 from .checks import is_unknown
-from .declaration import Field, Kind
+from .declaration import DATASET_GROUP_ARN, NAME, Field, Kind
 from .provider import PersonalizeProvider
 from .resource import KindResource
 
@@ -19,8 +19,8 @@ FILTER = Kind(
     label="filter",
     noun="filter",
     fields={
-        "name": Field("name", required=True),
-        "dataset_group_arn": Field("datasetGroupArn", required=True, arn_of="dataset-group"),
+        "name": NAME,
+        "dataset_group_arn": DATASET_GROUP_ARN,
         "filter_expression": Field(
             "filterExpression", required=True, max_length=EXPRESSION_MAX, live=True
         ),

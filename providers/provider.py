@@ -20,26 +20,23 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from .calls import EMPTY, DeclaredCalls, field_problem
 from .checks import (
     REGION_PATTERN,
-    arn_problem,
     canonical_json,
     is_unknown,
     name_problem,
-    subset_differences,
 )
-from .client import api_tags, credentials_guarded, find_by_name, is_not_found, personalize_client
+from .client import credentials_guarded, is_not_found, personalize_client
 from .credentials import AwsSettings, CredentialsConfigError
-from .declaration import Field, Kind, get_path, nest
-from .lifecycle import Lifecycle
+from .declaration import Kind
 from .polling import ACTIVE, PersonalizeProviderError
 from .tags import tags_problems
 
 PROVIDER_KEY = "__provider"
-EMPTY: tuple[Any, ...] = (None, {}, [], "")
 
 
-class PersonalizeProvider(Lifecycle, ResourceProvider):
+class PersonalizeProvider(DeclaredCalls, ResourceProvider):
     declaration: ClassVar[Kind]
     inputs: ClassVar[tuple[str, ...]] = ()
     required: ClassVar[tuple[str, ...]] = ()
@@ -194,75 +191,6 @@ class PersonalizeProvider(Lifecycle, ResourceProvider):
         same_place = olds.get("region") == news.get("region")
         return same_place and olds.get(self.name_key) == news.get(self.name_key)
 
-    def _create_args(self, props: dict[str, Any]) -> dict[str, Any]:
-        """The Create request by dotted API path: every set input the API takes, and tags."""
-        args = {
-            # Numbers come over the wire as floats: an int field is sent as an int.
-            spec.api: spec.type(props[key]) if spec.type in (int, bool) else props[key]
-            for key, spec in self.declaration.fields.items()
-            if spec.api is not None and props.get(key) not in EMPTY
-        }
-        if self.tagged and props.get("tags"):
-            args["tags"] = api_tags(props["tags"])
-        return args
-
-    def _create(self, client: Any, props: dict[str, Any]) -> str:
-        create = getattr(client, f"create_{self.declaration.noun}")
-        return str(create(**nest(self._create_args(props)))[self.declaration.arn_key])
-
-    def _describe(self, client: Any, arn: str) -> dict[str, Any]:
-        spec = self.declaration
-        describe = getattr(client, f"describe_{spec.noun}")
-        return dict(describe(**{spec.arn_key: arn})[spec.camel])
-
-    def _delete(self, client: Any, arn: str) -> None:
-        getattr(client, f"delete_{self.declaration.noun}")(**{self.declaration.arn_key: arn})
-
-    def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
-        spec = self.declaration
-        if spec.name_key is None or not props.get(spec.name_key):
-            return None
-        filters = {}
-        if spec.parent is not None:
-            filters[spec.fields[spec.parent].api or spec.parent] = props[spec.parent]
-        list_key = spec.list_key or f"{spec.camel}s"
-        return find_by_name(
-            client, f"list_{spec.noun}s", list_key, spec.arn_key, props[spec.name_key], **filters
-        )
-
-    def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
-        diffs: list[str] = []
-        for path, wanted in self._create_args(props).items():
-            key = self.declaration.field_for_api(path)
-            spec = self.declaration.fields.get(key)
-            if spec is None or key == self.name_key:
-                continue
-            actual = get_path(described, path)
-            if spec.json_text:
-                if canonical_json(str(wanted)) != canonical_json(str(actual or "")):
-                    diffs.append(f"{key}: the existing {self.kind}'s text differs")
-                continue
-            diffs.extend(subset_differences(wanted, actual, key))
-        return diffs
-
-    def _live_inputs(self, described: dict[str, Any]) -> dict[str, Any]:
-        """Inputs as the service reports them, so refresh shows drift."""
-        live: dict[str, Any] = {}
-        for key, spec in self.declaration.fields.items():
-            value = get_path(described, spec.api) if spec.live and spec.api else None
-            if value not in EMPTY:
-                live[key] = spec.type(value)
-        return live
-
-    def _extra_outputs(
-        self, _client: Any, props: dict[str, Any], described: dict[str, Any]
-    ) -> dict[str, Any]:
-        return {
-            key: described.get(api) or props.get(key)
-            for key, api in self.declaration.outputs.items()
-            if api is not None
-        }
-
     def _update(
         self,
         _client: Any,
@@ -301,17 +229,3 @@ class PersonalizeProvider(Lifecycle, ResourceProvider):
         outs["status"] = self._status(described) or ACTIVE
         outs.update(self._extra_outputs(client, props, described))
         return outs
-
-
-def field_problem(spec: Field, value: Any) -> str | None:
-    """What is wrong with a known, set value by its declaration (None if nothing)."""
-    if spec.type is bool and not isinstance(value, bool):
-        return f"must be true or false, got {value!r}"
-    if spec.choices and value not in spec.choices:
-        return f"must be one of {', '.join(spec.choices)}, got {value!r}"
-    if spec.max_length is not None and isinstance(value, str) and len(value) > spec.max_length:
-        return f"must be at most {spec.max_length} characters, got {len(value)}"
-    if spec.arn_of is not None:
-        service, _, resource = spec.arn_of.rpartition(":")
-        return arn_problem(value, service or "personalize", resource)
-    return None

@@ -9,7 +9,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 
 from .checks import is_unknown
-from .declaration import Field, Kind
+from .declaration import NAME, Field, Kind
 from .polling import ACTIVE
 from .provider import PersonalizeProvider
 from .resource import KindResource
@@ -18,7 +18,7 @@ SCHEMA = Kind(
     label="schema",
     noun="schema",
     fields={
-        "name": Field("name", required=True),
+        "name": NAME,
         "schema": Field("schema", required=True, max_length=10000, live=True, json_text=True),
     },
     tagged=False,

@@ -13,7 +13,7 @@ from pulumi.dynamic import CheckFailure
 
 from .checks import is_unknown, normalize_config
 from .client import paginate
-from .declaration import Field, Kind
+from .declaration import DATASET_GROUP_ARN, NAME, Field, Kind
 from .polling import ACTIVE, CREATE_FAILED, IN_FLIGHT, PersonalizeProviderError
 from .provider import PersonalizeProvider
 from .resource import KindResource
@@ -57,8 +57,8 @@ SOLUTION = Kind(
     label="solution",
     noun="solution",
     fields={
-        "name": Field("name", required=True),
-        "dataset_group_arn": Field("datasetGroupArn", required=True, arn_of="dataset-group"),
+        "name": NAME,
+        "dataset_group_arn": DATASET_GROUP_ARN,
         "recipe_arn": Field("recipeArn", required=True, arn_of="recipe"),
         # UpdateSolution changes auto-training in place; everything else needs a new solution.
         # The API defaults it to true (a weekly retrain nobody asked for): always sent.
