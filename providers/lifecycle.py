@@ -70,6 +70,13 @@ class Lifecycle:
         """Take over a same-named resource left by an interrupted create, if it matches."""
         described = self._describe(client, arn)
         status = self._status(described)
+        if status == CREATE_FAILED and not self.has_delete:
+            # It keeps its name forever and waiting would not free it.
+            raise PersonalizeProviderError(
+                f"{self._label(props, arn)} exists and failed to create "
+                f"({self._failure_reason(described)}); it cannot be deleted, so its "
+                f"{self.name_key or 'name'} cannot be used again: choose another"
+            )
         if status.startswith("DELETE") or status == CREATE_FAILED:
             # A leftover that is going (or a failed one we can remove): clear it, create afresh.
             if status == CREATE_FAILED and self.has_delete:

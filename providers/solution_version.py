@@ -37,6 +37,9 @@ SOLUTION_VERSION = Kind(
     },
     name_key=None,  # the name is optional
     tagged=False,
+    # No DeleteSolutionVersion exists: a version goes with its solution (delete() stops a
+    # training still running).
+    has_delete=False,
     # Create the new version first so the campaign switches to it in place.
     delete_first=False,
     outputs={"metrics": None},

@@ -167,3 +167,32 @@ def test_each_kind_sends_the_property_names_of_existing_states(
     resource("r", region=REGION, **required)
     assert set(sent) == set(STATE_PROPERTIES[resource].split())
     assert resource._resource_type_name == f"dynamic/personalize:{resource.__name__}"
+
+
+KINDS = [resource.provider_class.declaration for resource in STATE_PROPERTIES] + [SCRATCH_FILTER]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.label)
+def test_each_declaration_names_operations_and_keys_of_the_service_model(kind: Kind) -> None:
+    """Create/Describe/List/Delete by the noun, and every field's API name, are the model's."""
+    import botocore.session  # type: ignore[import-untyped,unused-ignore]
+
+    model = botocore.session.get_session().get_service_model("personalize")
+    noun = "".join(part.title() for part in kind.noun.split("_"))
+    create = model.operation_model(f"Create{noun}")
+    assert kind.arn_key in create.output_shape.members
+    describe = model.operation_model(f"Describe{noun}")
+    assert list(describe.input_shape.required_members) == [kind.arn_key]
+    described = describe.output_shape.members[kind.camel]
+    listed = model.operation_model(f"List{noun}s").output_shape.members
+    assert (kind.list_key or f"{kind.camel}s") in listed
+    if kind.has_delete:
+        assert kind.arn_key in model.operation_model(f"Delete{noun}").input_shape.members
+    for key, spec in kind.fields.items():
+        if spec.api is None:
+            continue
+        head, _, rest = spec.api.partition(".")
+        assert head in create.input_shape.members, f"{kind.label}.{key}: {spec.api}"
+        assert head in described.members, f"{kind.label}.{key}: {spec.api}"
+        if rest:
+            assert rest in create.input_shape.members[head].members
