@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from .checks import arn_problem, canonical_json, subset_differences
+from .checks import canonical_json, subset_differences
 from .client import api_tags, find_by_name
-from .declaration import Field, Kind, get_path, nest
+from .declaration import Kind, get_path, nest
 from .lifecycle import Lifecycle
 
 EMPTY: tuple[Any, ...] = (None, {}, [], "")
 
 
 class DeclaredCalls(Lifecycle):
+    """Create, Describe, Delete and List for adoption, derived from ``declaration``."""
+
     declaration: ClassVar[Kind]
     tagged: ClassVar[bool] = True
 
@@ -86,17 +88,3 @@ class DeclaredCalls(Lifecycle):
             for key, api in self.declaration.outputs.items()
             if api is not None
         }
-
-
-def field_problem(spec: Field, value: Any) -> str | None:
-    """What is wrong with a known, set value by its declaration (None if nothing)."""
-    if spec.type is bool and not isinstance(value, bool):
-        return f"must be true or false, got {value!r}"
-    if spec.choices and value not in spec.choices:
-        return f"must be one of {', '.join(spec.choices)}, got {value!r}"
-    if spec.max_length is not None and isinstance(value, str) and len(value) > spec.max_length:
-        return f"must be at most {spec.max_length} characters, got {len(value)}"
-    if spec.arn_of is not None:
-        service, _, resource = spec.arn_of.rpartition(":")
-        return arn_problem(value, service or "personalize", resource)
-    return None

@@ -10,6 +10,8 @@ from typing import Any
 from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 
+from .declaration import Field
+
 # The wire value of a property the engine does not know yet (preview).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
@@ -106,3 +108,17 @@ def subset_differences(wanted: Any, actual: Any, path: str) -> list[str]:
     else:
         same = str(wanted) == str(actual)
     return [] if same else [f"{path}: wanted {wanted!r}, found {actual!r}"]
+
+
+def field_problem(spec: Field, value: Any) -> str | None:
+    """What is wrong with a known, set value by its declaration (None if nothing)."""
+    if spec.type is bool and not isinstance(value, bool):
+        return f"must be true or false, got {value!r}"
+    if spec.choices and value not in spec.choices:
+        return f"must be one of {', '.join(spec.choices)}, got {value!r}"
+    if spec.max_length is not None and isinstance(value, str) and len(value) > spec.max_length:
+        return f"must be at most {spec.max_length} characters, got {len(value)}"
+    if spec.arn_of is not None:
+        service, _, resource = spec.arn_of.rpartition(":")
+        return arn_problem(value, service or "personalize", resource)
+    return None

@@ -20,13 +20,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .calls import EMPTY, DeclaredCalls, field_problem
-from .checks import (
-    REGION_PATTERN,
-    canonical_json,
-    is_unknown,
-    name_problem,
-)
+from .calls import EMPTY, DeclaredCalls
+from .checks import REGION_PATTERN, canonical_json, field_problem, is_unknown, name_problem
 from .client import credentials_guarded, is_not_found, personalize_client
 from .credentials import AwsSettings, CredentialsConfigError
 from .declaration import Kind
@@ -37,6 +32,8 @@ PROVIDER_KEY = "__provider"
 
 
 class PersonalizeProvider(DeclaredCalls, ResourceProvider):
+    """The engine's entry points for the kind named by ``declaration`` (set by each subclass)."""
+
     declaration: ClassVar[Kind]
     inputs: ClassVar[tuple[str, ...]] = ()
     required: ClassVar[tuple[str, ...]] = ()
