@@ -63,6 +63,23 @@ class Kind:
     # Outputs besides arn and status: output key -> Describe key (None: computed by a hook).
     outputs: Mapping[str, str | None] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """A declaration that names an input it does not declare fails at import, by name."""
+        named = {
+            "name_key": [self.name_key] if self.name_key else [],
+            "parent": [self.parent] if self.parent else [],
+            "slot": list(self.slot),
+        }
+        for what, keys in named.items():
+            unknown = [k for k in keys if k not in self.fields]
+            if unknown:
+                raise ValueError(
+                    f"kind {self.label!r}: {what} names {', '.join(unknown)}, not a declared "
+                    f"field ({', '.join(self.fields)})"
+                )
+        if self.parent and self.fields[self.parent].api is None:
+            raise ValueError(f"kind {self.label!r}: parent {self.parent} has no API name")
+
     @property
     def camel(self) -> str:
         head, *rest = self.noun.split("_")

@@ -17,7 +17,7 @@ import pytest
 
 import providers
 from local.provider_host import ProviderHost, ProviderHostError
-from providers.declaration import Field, Kind
+from providers.declaration import NAME, Field, Kind
 from providers.provider import PersonalizeProvider
 from providers.resource import KindResource
 
@@ -196,3 +196,19 @@ def test_each_declaration_names_operations_and_keys_of_the_service_model(kind: K
         assert head in described.members, f"{kind.label}.{key}: {spec.api}"
         if rest:
             assert rest in create.input_shape.members[head].members
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name_key": "title"}, "name_key names title, not a declared field"),
+        ({"parent": "group"}, "parent names group, not a declared field"),
+        ({"slot": ("name", "group")}, "slot names group, not a declared field"),
+        ({"fields": {"name": NAME, "group": Field()}, "parent": "group"}, "has no API name"),
+    ],
+)
+def test_a_declaration_naming_an_undeclared_input_fails_by_name(
+    changes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        Kind(**{"label": "scratch", "noun": "filter", "fields": {"name": NAME}, **changes})
