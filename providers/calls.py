@@ -24,7 +24,7 @@ class DeclaredCalls(Lifecycle):
         """The Create request by dotted API path: every set input the API takes, and tags."""
         args = {
             # Numbers come over the wire as floats: an int field is sent as an int.
-            spec.api: spec.type(props[key]) if spec.type in (int, bool) else props[key]
+            spec.api: spec.value_type(props[key]) if spec.value_type in (int, bool) else props[key]
             for key, spec in self.declaration.fields.items()
             if spec.api is not None and props.get(key) not in EMPTY
         }
@@ -77,7 +77,7 @@ class DeclaredCalls(Lifecycle):
         for key, spec in self.declaration.fields.items():
             value = get_path(described, spec.api) if spec.live and spec.api else None
             if value not in EMPTY:
-                live[key] = spec.type(value)
+                live[key] = spec.value_type(value)
         return live
 
     def _extra_outputs(

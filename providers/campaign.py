@@ -34,9 +34,9 @@ CAMPAIGN = Kind(
         "name": NAME,
         "solution_version_arn": Field("solutionVersionArn", required=True, updatable=True),
         "min_provisioned_tps": Field(
-            "minProvisionedTPS", default=1, type=int, updatable=True, live=True
+            "minProvisionedTPS", default=1, value_type=int, updatable=True, live=True
         ),
-        "campaign_config": Field("campaignConfig", type=dict, updatable=True),
+        "campaign_config": Field("campaignConfig", value_type=dict, updatable=True),
         "recipe_type": Field(choices=RECIPE_TYPES),
     },
     # What the campaign serves right now, as the service reports it.

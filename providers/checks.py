@@ -112,7 +112,7 @@ def subset_differences(wanted: Any, actual: Any, path: str) -> list[str]:
 
 def field_problem(spec: Field, value: Any) -> str | None:
     """What is wrong with a known, set value by its declaration (None if nothing)."""
-    if spec.type is bool and not isinstance(value, bool):
+    if spec.value_type is bool and not isinstance(value, bool):
         return f"must be true or false, got {value!r}"
     if spec.choices and value not in spec.choices:
         return f"must be one of {', '.join(spec.choices)}, got {value!r}"

@@ -30,7 +30,8 @@ class Field:
     arn_of: str | None = None
     choices: tuple[str, ...] = ()
     max_length: int | None = None
-    type: type = str
+    # bool: Check requires true or false; int and bool: sent and read back as that type.
+    value_type: type = str
     # Read back from Describe on Read, so a refresh shows drift.
     live: bool = False
     # JSON text: compared by meaning (key order, spacing) in Diff and adoption.

@@ -63,12 +63,12 @@ SOLUTION = Kind(
         # UpdateSolution changes auto-training in place; everything else needs a new solution.
         # The API defaults it to true (a weekly retrain nobody asked for): always sent.
         "perform_auto_training": Field(
-            "performAutoTraining", default=False, type=bool, updatable=True, live=True
+            "performAutoTraining", default=False, value_type=bool, updatable=True, live=True
         ),
         "auto_training_schedule": Field(updatable=True),
-        "perform_hpo": Field("performHPO", default=False, type=bool),
+        "perform_hpo": Field("performHPO", default=False, value_type=bool),
         "event_type": Field("eventType"),
-        "solution_config": Field("solutionConfig", type=dict),
+        "solution_config": Field("solutionConfig", value_type=dict),
     },
     parent="dataset_group_arn",
 )

@@ -33,7 +33,7 @@ SOLUTION_VERSION = Kind(
         "name": Field("name"),
         "training_inputs": Field(default=""),
         # A new gate re-checks the same training; anything else trains a new version.
-        "quality_gate": Field(updatable=True, type=dict),
+        "quality_gate": Field(updatable=True, value_type=dict),
     },
     name_key=None,  # the name is optional
     tagged=False,
