@@ -3,7 +3,12 @@
 Every key lives in the project's namespace (`personalize-realtime:<key>` in a stack file).
 Reading is all-or-nothing: every problem in the stack file is collected and reported together,
 each with its key, the value found and what is allowed, before a single resource is registered.
-Unknown keys are errors too, so a typo never silently falls back to a default.
+Unknown keys are errors too, so a typo never silently falls back to a default, and a key set to
+null is a key left out.
+
+The stack file is declared once, as the frozen dataclasses below (the same objects the components
+read), and validated by pydantic; `config_keys()` lists the declared keys, which the README's
+configuration reference is tested against.
 """
 
 from __future__ import annotations
@@ -175,7 +180,7 @@ def _camel(name: str) -> str:
     return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-# Every section: camelCase keys, unknown keys refused, explicit nulls read as "not set".
+# Every section: camelCase keys (one spelling rule, no alias per field), unknown keys refused.
 _SECTION = ConfigDict(alias_generator=_camel, extra="forbid", validate_by_alias=True)
 
 
