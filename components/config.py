@@ -181,7 +181,7 @@ def _camel(name: str) -> str:
 
 
 # Every section: camelCase keys (one spelling rule, no alias per field), unknown keys refused.
-_SECTION = ConfigDict(alias_generator=_camel, extra="forbid", validate_by_alias=True)
+_SECTION_CONFIG = ConfigDict(alias_generator=_camel, extra="forbid", validate_by_alias=True)
 
 
 def _problem(allowed: str) -> PydanticCustomError:
@@ -306,8 +306,11 @@ def _mapping_without_nulls(value: Any) -> Any:
     raise _problem("must be an object (a YAML mapping)")
 
 
-class _Nulls:
-    """`key: null` in a section means "not set": the default applies, the same for every key."""
+class _Section:
+    """Base of every section of the stack file: its pydantic config, and `key: null` read as
+    "not set" (the default applies), the same for every key."""
+
+    __pydantic_config__ = _SECTION_CONFIG
 
     @model_validator(mode="before")
     @classmethod
@@ -371,10 +374,9 @@ class DatasetConfig:
 
 
 @dataclass(frozen=True)
-class _DatasetEntry(_Nulls):
+class _DatasetEntry(_Section):
     """`datasets.<type>`: a CSV path, or {file, schema}. Documented as one key."""
 
-    __pydantic_config__ = _SECTION
     file: Annotated[str, text(_NOT_BLANK, "must be a path to a CSV file")]
     schema: Annotated[str | None, text(allowed="must be a path to an Avro schema file")] = None
 
@@ -391,8 +393,7 @@ class _DatasetEntry(_Nulls):
 
 
 @dataclass(frozen=True)
-class _Datasets(_Nulls):
-    __pydantic_config__ = _SECTION
+class _Datasets(_Section):
     interactions: _DatasetEntry
     items: _DatasetEntry | None = None
     users: _DatasetEntry | None = None
@@ -424,8 +425,7 @@ class _Datasets(_Nulls):
 
 
 @dataclass(frozen=True)
-class TrainingConfig(_Nulls):
-    __pydantic_config__ = _SECTION
+class TrainingConfig(_Section):
     auto_training: Boolean = False
     auto_training_schedule: Annotated[
         str, text(AUTO_TRAINING_SCHEDULE, 'must be "rate(N days)" with N from 1 to 30')
@@ -438,8 +438,7 @@ class TrainingConfig(_Nulls):
 
 
 @dataclass(frozen=True)
-class CampaignConfig(_Nulls):
-    __pydantic_config__ = _SECTION
+class CampaignConfig(_Section):
     min_provisioned_tps: Annotated[int, integer(1, 500)] = 1
     exploration_weight: Annotated[float | None, number(0.0, 1.0)] = None
     exploration_item_age_cut_off: Annotated[int | None, integer(1, 3650)] = None
@@ -447,18 +446,16 @@ class CampaignConfig(_Nulls):
 
 
 @dataclass(frozen=True)
-class NewItemsPromotion(_Nulls):
+class NewItemsPromotion(_Section):
     """Promote items created in the last `max_age_days` days into `percent` of recommendations."""
 
-    __pydantic_config__ = _SECTION
     # Promotion.percentPromotedItems is 1-100 (botocore personalize-runtime model).
     percent: Annotated[int, integer(1, 100)]
     max_age_days: Annotated[int, integer(1, 3650)]
 
 
 @dataclass(frozen=True)
-class ModelConfig(_Nulls):
-    __pydantic_config__ = _SECTION
+class ModelConfig(_Section):
     name: Annotated[
         str,
         text(
@@ -499,8 +496,7 @@ class ModelConfig(_Nulls):
 
 
 @dataclass(frozen=True)
-class EventsConfig(_Nulls):
-    __pydantic_config__ = _SECTION
+class EventsConfig(_Section):
     stream_mode: Annotated[str, one_of(STREAM_MODES)] = "ON_DEMAND"
     shard_count: Annotated[int, integer(1, 500)] = 1
     retention_hours: Annotated[int, integer(24, 8760)] = 24
@@ -524,8 +520,7 @@ class EventsConfig(_Nulls):
 
 
 @dataclass(frozen=True)
-class ArchiveConfig(_Nulls):
-    __pydantic_config__ = _SECTION
+class ArchiveConfig(_Section):
     enabled: Boolean = True
     prefix: Annotated[
         str,
@@ -540,8 +535,7 @@ class ArchiveConfig(_Nulls):
 
 
 @dataclass(frozen=True)
-class ApiConfig(_Nulls):
-    __pydantic_config__ = _SECTION
+class ApiConfig(_Section):
     auth: Annotated[str, one_of(API_AUTH_MODES)] = "apiKey"
     rate_limit: Annotated[float, number(1.0, 10_000.0)] = 50.0
     burst_limit: Annotated[int, integer(1, 5_000)] = 100
@@ -571,8 +565,7 @@ class ApiConfig(_Nulls):
 
 
 @dataclass(frozen=True)
-class MonitoringConfig(_Nulls):
-    __pydantic_config__ = _SECTION
+class MonitoringConfig(_Section):
     alarm_email: Annotated[str | None, text(EMAIL_PATTERN, "must be an email address")] = None
     alarm_topic_arn: Annotated[str | None, text(SNS_ARN_PATTERN, "must be an SNS topic ARN")] = None
     dashboard: Boolean = True
@@ -648,11 +641,10 @@ def _models_rules(models: tuple[ModelConfig, ...], info: ValidationInfo) -> tupl
 
 
 @dataclass(frozen=True)
-class _StackFile(_Nulls):
+class _StackFile(_Section):
     """Every key of the project's namespace in a stack file. Fields are validated in this order:
     `datasets` before `models`, whose dataset rules read them."""
 
-    __pydantic_config__ = _SECTION
     datasets: _Datasets
     name_prefix: Annotated[
         str | None,
