@@ -181,7 +181,7 @@ def _camel(name: str) -> str:
 
 
 # Every section: camelCase keys (one spelling rule, no alias per field), unknown keys refused.
-_SECTION_CONFIG = ConfigDict(alias_generator=_camel, extra="forbid", validate_by_alias=True)
+_SECTION_CONFIG = ConfigDict(alias_generator=_camel, extra="forbid")
 
 
 def _problem(allowed: str) -> PydanticCustomError:
