@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
 
 from pydantic import (
     AfterValidator,
@@ -37,7 +37,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from components.data_check import DataCheckError, TrainingFilter, load_schema
 from providers.tags import tag_key_problem, tag_value_problem
@@ -307,17 +307,64 @@ def _mapping_without_nulls(value: Any) -> Any:
 
 
 class _Section:
-    """Base of every section of the stack file: its pydantic config, and `key: null` read as
-    "not set" (the default applies), the same for every key."""
+    """Base of every section of the stack file: its pydantic config, `key: null` read as "not
+    set" (the default applies) the same for every key, and its cross-field rules."""
 
     __pydantic_config__ = _SECTION_CONFIG
+    # Whether the rules may be checked on the section with its bad keys left at their defaults
+    # (false where the rules record what they read for later sections).
+    _RULES_ON_THE_REST: ClassVar[bool] = True
 
-    @model_validator(mode="before")
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        """Cross-field rules of a stack file's section, each problem naming its keys as
+        "{here}.<key>". `raw` is the section as written; not run for objects code builds."""
+        return []
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _drop_nulls(cls, data: Any) -> Any:
+    def _read(cls, data: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
         if isinstance(data, Mapping):
-            return {k: v for k, v in data.items() if v is not None}
-        return data
+            data = {k: v for k, v in data.items() if v is not None}
+        context = _stack_file(info)
+        if context is None or not isinstance(data, Mapping):
+            return handler(data)
+        try:
+            section = handler(data)
+        except ValidationError as error:
+            # Still check the rules, on the rest of the section, so one run names every problem.
+            if not cls._RULES_ON_THE_REST or cls._problems is _Section._problems:
+                raise
+            bad = {e["loc"][0] for e in error.errors() if e["loc"]}
+            try:
+                rest = handler({k: v for k, v in data.items() if k not in bad})
+            except ValidationError:
+                raise error from None
+            problems = rest._problems(data, context)
+            if not problems:
+                raise
+            found = [_again(e) for e in error.errors()]
+            found.append(InitErrorDetails(type=_rules(*problems), loc=(), input=data))
+            raise ValidationError.from_exception_data(error.title, found) from None
+        problems = section._problems(data, context)
+        if problems:
+            raise _rules(*problems)
+        return section
+
+
+def _again(error: ErrorDetails) -> InitErrorDetails:
+    """A reported error, to be raised again with others."""
+    kind = error["type"]
+    if kind in ("config", "rules", "unknown_key"):
+        # Our own errors: _describe reads their context, not their message.
+        return InitErrorDetails(
+            type=PydanticCustomError(kind, error["msg"], error.get("ctx")),
+            loc=error["loc"],
+            input=error["input"],
+        )
+    details = InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
+    if "ctx" in error:
+        details["ctx"] = error["ctx"]
+    return details
 
 
 def _stack_file(info: ValidationInfo) -> dict[str, Any] | None:
@@ -405,11 +452,9 @@ class _Datasets(_Section):
             if (entry := getattr(self, dataset_type.lower())) is not None
         )
 
-    @model_validator(mode="after")
-    def _files_exist(self, info: ValidationInfo) -> _Datasets:
-        context = _stack_file(info)
-        if context is None:
-            return self
+    _RULES_ON_THE_REST = False
+
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
         resolved = self.resolve(context["root"])
         missing = [
             f"{{here}}.{d.key}.{what} names a file that does not exist: {path}"
@@ -417,11 +462,10 @@ class _Datasets(_Section):
             for what, path in (("file", d.file), ("schema", d.schema_file))
             if not path.is_file()
         ]
-        if missing:
-            raise _rules(*missing)
-        # Models are declared after datasets and read them for their dataset rules.
-        context["datasets"] = resolved
-        return self
+        if not missing:
+            # Models are declared after datasets and read them for their dataset rules.
+            context["datasets"] = resolved
+        return missing
 
 
 @dataclass(frozen=True)
@@ -476,11 +520,7 @@ class ModelConfig(_Section):
     def route(self) -> Route:
         return RECIPES[self.recipe]
 
-    @model_validator(mode="after")
-    def _recipe_rules(self, info: ValidationInfo) -> ModelConfig:
-        context = _stack_file(info)
-        if context is None:
-            return self
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
         problems = _recipe_problems(self) + _dataset_problems(self, context.get("datasets"))
         if self.quality_gate and self.training.auto_training:
             # With automatic training the campaign follows every new version on its own
@@ -490,9 +530,7 @@ class ModelConfig(_Section):
                 "automatically trained versions go live without passing through pulumi up; "
                 "drop one of them"
             )
-        if problems:
-            raise _rules(*problems)
-        return self
+        return problems
 
 
 @dataclass(frozen=True)
@@ -506,17 +544,10 @@ class EventsConfig(_Section):
     max_record_age_seconds: Annotated[int, integer(60, 604_800)] = 3600
     parallelization_factor: Annotated[int, integer(1, 10)] = 1
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _shards_need_provisioned(
-        cls, data: Any, handler: ModelWrapValidatorHandler[EventsConfig], info: ValidationInfo
-    ) -> EventsConfig:
-        events = handler(data)
-        # Whether shardCount was written is only known from the raw section.
-        written = isinstance(data, Mapping) and data.get("shardCount") is not None
-        if _stack_file(info) is not None and written and events.stream_mode == "ON_DEMAND":
-            raise _rules("{here}.shardCount applies only when {here}.streamMode is PROVISIONED")
-        return events
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        if "shardCount" in raw and self.stream_mode == "ON_DEMAND":
+            return ["{here}.shardCount applies only when {here}.streamMode is PROVISIONED"]
+        return []
 
 
 @dataclass(frozen=True)
@@ -553,15 +584,10 @@ class ApiConfig(_Section):
     # singleton); off by default so a stack never overwrites or resets another's setting.
     manage_account_logging_role: Boolean = False
 
-    @model_validator(mode="after")
-    def _quota_needs_keys(self, info: ValidationInfo) -> ApiConfig:
-        if (
-            _stack_file(info) is not None
-            and self.quota_per_day is not None
-            and self.auth != "apiKey"
-        ):
-            raise _rules("{here}.quotaPerDay applies only when {here}.auth is apiKey (usage plans)")
-        return self
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        if self.quota_per_day is not None and self.auth != "apiKey":
+            return ["{here}.quotaPerDay applies only when {here}.auth is apiKey (usage plans)"]
+        return []
 
 
 @dataclass(frozen=True)
@@ -574,14 +600,13 @@ class MonitoringConfig(_Section):
     api_p99_latency_ms: Annotated[int, integer(10)] = 1_000
     forwarder_errors: Annotated[int, integer(1)] = 1
 
-    @model_validator(mode="after")
-    def _one_destination(self, info: ValidationInfo) -> MonitoringConfig:
-        if _stack_file(info) is not None and self.alarm_email and self.alarm_topic_arn:
-            raise _rules(
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        if self.alarm_email and self.alarm_topic_arn:
+            return [
                 "{here}.alarmEmail and {here}.alarmTopicArn are exclusive: "
                 "set the email for a new topic, or the ARN of an existing one"
-            )
-        return self
+            ]
+        return []
 
 
 def _filter_name(name: str) -> str:

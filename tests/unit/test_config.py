@@ -361,6 +361,28 @@ def test_several_mistakes_are_each_named_by_key_path_in_one_run() -> None:
     assert len(found) == len(expected), found
 
 
+def test_cross_field_rules_are_checked_next_to_a_bad_key_of_their_section() -> None:
+    found = problems(
+        models=[
+            {
+                "name": "recs",
+                "recipe": "aws-user-personalization-v2",
+                "campaign": {"minProvisionedTps": 0},
+                "training": {"hpo": True},
+            }
+        ],
+        api={"auth": "iam", "quotaPerDay": 5, "rateLimit": 0},
+    )
+    for start in (
+        "models[0].campaign.minProvisionedTps must be an integer",
+        "models[0].training.hpo applies only to recipes with tunable hyperparameters",
+        "api.rateLimit must be a number",
+        "api.quotaPerDay applies only when api.auth is apiKey",
+    ):
+        assert any(p.startswith(start) for p in found), (start, found)
+    assert len(found) == 4, found
+
+
 def test_an_unknown_quality_gate_metric_names_the_metrics() -> None:
     found = problems(
         models=[{"name": "r", "recipe": "aws-user-personalization", "qualityGate": {"ndcg": 0.1}}]
