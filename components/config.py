@@ -34,6 +34,8 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -641,9 +643,9 @@ def _models_list(value: Any) -> Any:
     return value
 
 
-def _models_rules(models: tuple[ModelConfig, ...], info: ValidationInfo) -> tuple[ModelConfig, ...]:
-    if _stack_file(info) is None:
-        return models
+def _model_list_problems(models: list[ModelConfig], complete: bool) -> list[str]:
+    """Rules over the whole list; on the valid models only (not `complete`), just those that
+    more models could not lift."""
     problems: list[str] = []
     names = [m.name for m in models]
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
@@ -655,11 +657,37 @@ def _models_rules(models: tuple[ModelConfig, ...], info: ValidationInfo) -> tupl
                 f"{{here}} has {len(serving)} models serving /{route} ({', '.join(serving)}); "
                 "at most one is allowed"
             )
-    if not any(m.route == "recommendations" for m in models):
+    if complete and not any(m.route == "recommendations" for m in models):
         problems.append(
             "{here} needs one model serving /recommendations (recipe aws-user-personalization-v2, "
             "aws-user-personalization, aws-popularity-count or aws-trending-now)"
         )
+    return problems
+
+
+def _models_rules(
+    value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+) -> tuple[ModelConfig, ...]:
+    if _stack_file(info) is None:
+        models: tuple[ModelConfig, ...] = handler(value)
+        return models
+    try:
+        models = handler(value)
+    except ValidationError as error:
+        # The rules still hold the models that are valid, so one run names every problem.
+        valid: list[ModelConfig] = []
+        for item in value:
+            try:
+                valid += handler([item])
+            except ValidationError:
+                continue
+        partial = _model_list_problems(valid, complete=False)
+        if not partial:
+            raise
+        found = [_again(e) for e in error.errors()]
+        found.append(InitErrorDetails(type=_rules(*partial), loc=(), input=value))
+        raise ValidationError.from_exception_data(error.title, found) from None
+    problems = _model_list_problems(list(models), complete=True)
     if problems:
         raise _rules(*problems)
     return models
@@ -680,7 +708,7 @@ class _StackFile(_Section):
         Field(validate_default=True),
     ] = None
     models: Annotated[
-        tuple[ModelConfig, ...], BeforeValidator(_models_list), AfterValidator(_models_rules)
+        tuple[ModelConfig, ...], WrapValidator(_models_rules), BeforeValidator(_models_list)
     ] = DEFAULT_MODELS
     filters: Annotated[
         Mapping[

@@ -383,6 +383,24 @@ def test_cross_field_rules_are_checked_next_to_a_bad_key_of_their_section() -> N
     assert len(found) == 4, found
 
 
+def test_model_list_rules_hold_the_valid_models_next_to_a_bad_one() -> None:
+    found = problems(
+        models=[
+            {"name": "a", "recipe": "aws-user-personalization"},
+            {"name": "a", "recipe": "aws-popularity-count"},
+            {"name": "Bad!", "recipe": "aws-sims"},
+        ]
+    )
+    assert sorted(found) == sorted(
+        [
+            "models[2].name must be 1-20 lower-case letters, digits or dashes, not starting with "
+            'a dash, got "Bad!"',
+            'models has more than one model named "a"',
+            "models has 2 models serving /recommendations (a, a); at most one is allowed",
+        ]
+    ), found
+
+
 def test_an_unknown_quality_gate_metric_names_the_metrics() -> None:
     found = problems(
         models=[{"name": "r", "recipe": "aws-user-personalization", "qualityGate": {"ndcg": 0.1}}]
