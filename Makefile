@@ -31,14 +31,22 @@ pytest: $(STAMP)
 rehearse: $(STAMP)
 	$(BIN)/python -m local.rehearsal --stack dev
 
+# The config-space property test at length: SOAK_EXAMPLES generated stack files (default 50),
+# each deployed, exercised on every route and destroyed against the emulator. `make test` runs
+# a few of them.
+SOAK_EXAMPLES ?= 50
+soak: $(STAMP)
+	REHEARSAL_EXAMPLES=$(SOAK_EXAMPLES) $(BIN)/python -m pytest -q tests/test_config_space.py
+
 # Measure deploy, polling, forwarding, handler and preview costs against same-run baselines and
 # print tables (docs/performance.md). Not a test: slow machines never fail it.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
-# Run the Personalize emulator on loopback for manual use with boto3 / the AWS CLI.
+# Run the Personalize emulator and S3 (moto) on loopback for manual use with boto3 / the AWS CLI;
+# it prints the AWS_ENDPOINT_URL_* lines to paste into another shell.
 emulator: $(STAMP)
-	$(BIN)/python -m local.personalize_emulator --host 127.0.0.1 --port 4580
+	$(BIN)/python -m local.offline_aws --host 127.0.0.1 --port 4580 --s3-port 4581
 
 # Re-pin constraints.txt from a fresh resolution of the requirement files.
 lock:

@@ -4,6 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import config as stack_config
+from components import preflight
 from components.api import Api
 from components.arns import provider_region
 from components.data_check import check_dataset_file, load_schema
@@ -23,6 +24,7 @@ for dataset in config.datasets:
         dataset.dataset_type,
         stack_config.training_filters(config),
     )
+preflight.check(config, preflight.stack_config_keys())
 
 account_id = aws.get_caller_identity_output().account_id
 # The provider's region, held to the partition the config derived from it at preview.

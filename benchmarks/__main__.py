@@ -1,6 +1,6 @@
 """``python -m benchmarks [NAME ...]``: run the benchmarks and print their tables.
 
-Names: polling, forwarding, api, preview, deploy (default: all, in that order).
+Names: polling, forwarding, api, preview, emulator, deploy (default: all, in that order).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ BENCHMARKS = {
     "forwarding": "benchmarks.forwarding",
     "api": "benchmarks.api_handlers",
     "preview": "benchmarks.program_eval",
+    "emulator": "benchmarks.emulator",
     "deploy": "benchmarks.deploy",
 }
 

@@ -64,7 +64,7 @@ class Wait:
 
 def wait_once(active_at: float, rng: random.Random) -> Wait:
     """One wait of the real provider for a training that turns ACTIVE at ``active_at``."""
-    from providers import base
+    from providers import base, lifecycle
     from providers.solution_version import SolutionVersionProvider
 
     sim = SimulatedClock()
@@ -75,11 +75,12 @@ def wait_once(active_at: float, rng: random.Random) -> Wait:
         return real_waiter(settings=settings, sleep=sim.sleep, clock=sim.clock, rand=rng.random)
 
     client = TrainingClient(sim, active_at)
-    base.Waiter = waiter_factory  # type: ignore[assignment,misc]
+    # Patched where the provider's wait looks it up.
+    lifecycle.Waiter = waiter_factory  # type: ignore[assignment,misc]
     try:
         SolutionVersionProvider()._wait_active(client, ARN, {"solution_arn": ARN})
     finally:
-        base.Waiter = real_waiter  # type: ignore[misc]
+        lifecycle.Waiter = real_waiter  # type: ignore[misc]
     return Wait(client.calls, sim.now - active_at)
 
 

@@ -42,6 +42,7 @@ import pulumi_command as command
 
 from components.arns import arn
 from components.config import PROJECT_ROOT, Route, StackConfig
+from components.csv_text import open_csv
 from components.lambda_function import PythonFunction
 from components.model import metadata_columns
 from handlers import contract
@@ -134,12 +135,29 @@ def first_user(config: StackConfig) -> str:
     interactions = config.dataset("Interactions")
     if interactions is None:
         raise ValueError("api.smokeTest needs datasets.interactions or api.smokeTestUser")
-    with open(interactions.file, newline="") as handle:
+    with open_csv(interactions.file) as handle:
         for row in csv.DictReader(handle):
             if row.get("USER_ID"):
                 return row["USER_ID"]
     raise ValueError(
         f"api.smokeTest: {interactions.file} has no USER_ID rows; set api.smokeTestUser"
+    )
+
+
+def smoke_test_event_type(config: StackConfig) -> str:
+    """The event type the smoke test sends: the one the /recommendations model trains on, else
+    the first one in the interactions CSV, so it is always one the stack's data knows."""
+    model = config.model_for("recommendations")
+    if model is not None and model.training.event_type:
+        return model.training.event_type
+    interactions = config.dataset("Interactions")
+    if interactions is not None:
+        with open_csv(interactions.file) as handle:
+            for row in csv.DictReader(handle):
+                if row.get("EVENT_TYPE"):
+                    return row["EVENT_TYPE"]
+    raise ValueError(
+        "api.smokeTest needs an EVENT_TYPE in the interactions CSV or training.eventType"
     )
 
 
@@ -743,6 +761,9 @@ class Api(pulumi.ComponentResource):
         environment: dict[str, pulumi.Input[str]] = {
             "API_URL": self.url,
             "SMOKE_TEST_USER": first_user(config),
+            "SMOKE_TEST_EVENT_TYPE": smoke_test_event_type(config),
+            # Every other route a model serves is called too.
+            "SMOKE_TEST_ROUTES": ",".join(r for r in campaign_arns if r != "recommendations"),
         }
         if self.api_key is not None:
             environment["API_KEY"] = pulumi.Output.secret(self.api_key.value)

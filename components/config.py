@@ -3,20 +3,43 @@
 Every key lives in the project's namespace (`personalize-realtime:<key>` in a stack file).
 Reading is all-or-nothing: every problem in the stack file is collected and reported together,
 each with its key, the value found and what is allowed, before a single resource is registered.
-Unknown keys are errors too, so a typo never silently falls back to a default.
+Unknown keys are errors too, so a typo never silently falls back to a default, and a key set to
+null is a key left out.
+
+The stack file is declared once, as the frozen dataclasses below (the same objects the components
+read), and validated by pydantic; `config_keys()` lists the declared keys, which the README's
+configuration reference is tested against.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from components.data_check import DataCheckError, TrainingFilter, load_schema
 from providers.tags import tag_key_problem, tag_value_problem
@@ -98,6 +121,43 @@ EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SNS_ARN_PATTERN = re.compile(r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:[A-Za-z0-9_\-]{1,256}$")
 
 
+# S3 refuses bucket names that start with these (bucket naming rules, general purpose buckets);
+# the dataset bucket's name starts with the prefix.
+RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_PREFIX_PATTERN = re.compile(rf"^[a-zA-Z0-9][a-zA-Z0-9\-]{{0,{NAME_PREFIX_MAX - 1}}}$")
+
+
+def sanitize_name_prefix(raw: str) -> str:
+    """`<project>-<stack>` made a valid prefix: lower case (S3 bucket names are), every run of
+    other characters (".", "_", spaces...) one dash, no dash at either end, NAME_PREFIX_MAX long.
+    Empty when nothing usable is left."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
+    return cleaned[:NAME_PREFIX_MAX].rstrip("-")
+
+
+def name_prefix_problem(explicit: str | None, project: str, stack: str) -> str | None:
+    """Every physical name starts with the prefix, so it must satisfy the strictest of them:
+    Personalize `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*` (63 characters with our longest suffix), S3
+    bucket names (lower case, letters, digits and dashes, none of the reserved prefixes), IAM
+    role name prefixes, Kinesis, SQS and Lambda names (all accept letters, digits and dashes).
+    `explicit` has passed the namePrefix pattern already; None when the key is not set."""
+    prefix = explicit or sanitize_name_prefix(f"{project}-{stack}")
+    if explicit is None and not _PREFIX_PATTERN.match(prefix):
+        return (
+            f"namePrefix is not set and the default derived from project and stack "
+            f"({json.dumps(f'{project}-{stack}')}) has no letters or digits to build names "
+            f"from; set namePrefix (1-{NAME_PREFIX_MAX} letters, digits or dashes)"
+        )
+    reserved = next((r for r in RESERVED_BUCKET_PREFIXES if prefix.lower().startswith(r)), None)
+    if reserved is not None:
+        where = "namePrefix" if explicit else "namePrefix (default from project and stack)"
+        return (
+            f"{where} must not start with {json.dumps(reserved)}: S3 refuses bucket names that "
+            f"do, got {json.dumps(prefix)}; set namePrefix"
+        )
+    return None
+
+
 class ConfigError(ValueError):
     """The stack configuration has one or more problems; the message lists every one."""
 
@@ -105,6 +165,249 @@ class ConfigError(ValueError):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"invalid stack configuration ({len(problems)} problems):\n{lines}")
+
+
+# --- the declaration's vocabulary -----------------------------------------------------------
+#
+# The stack file is declared by the frozen dataclasses below and validated by pydantic (a
+# TypeAdapter over `_StackFile`). Each scalar type carries its own check and the sentence that says
+# what is allowed, so every problem reads "<key path> <what is allowed>, got <value>". YAML and
+# Pulumi hand values over loosely typed ("250", "true"), so the checks accept those spellings and
+# nothing looser: pydantic's own lax mode would take 1 or "yes" as true.
+
+
+def _camel(name: str) -> str:
+    """The stack file's spelling of a field: min_provisioned_tps -> minProvisionedTps."""
+    first, *rest = name.split("_")
+    return first + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+# Every section: camelCase keys (one spelling rule, no alias per field), unknown keys refused.
+_SECTION_CONFIG = ConfigDict(alias_generator=_camel, extra="forbid")
+
+
+def _problem(allowed: str) -> PydanticCustomError:
+    return PydanticCustomError("config", "{allowed}", {"allowed": allowed})
+
+
+def _rules(*problems: str) -> PydanticCustomError:
+    """Cross-field problems of one section. Each names its keys as "{here}.<key>", where {here}
+    becomes the section's key path when the problems are reported."""
+    return PydanticCustomError("rules", "; ".join(problems), {"problems": list(problems)})
+
+
+def _integer_value(value: Any) -> int | None:
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def integer(low: int, high: int | None = None) -> BeforeValidator:
+    allowed = (
+        f"must be an integer >= {low}"
+        if high is None
+        else f"must be an integer from {low} to {high}"
+    )
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return value
+        converted = _integer_value(value)
+        if converted is None or converted < low or (high is not None and converted > high):
+            raise _problem(allowed)
+        return converted
+
+    return BeforeValidator(check)
+
+
+def number(low: float, high: float | None = None) -> BeforeValidator:
+    allowed = (
+        f"must be a number >= {low:g}"
+        if high is None
+        else f"must be a number from {low:g} to {high:g}"
+    )
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise _problem(allowed) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _problem(allowed)
+        if value < low or (high is not None and value > high):
+            raise _problem(allowed)
+        return float(value)
+
+    return BeforeValidator(check)
+
+
+def _boolean(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise _problem("must be true or false")
+
+
+Boolean = Annotated[bool, BeforeValidator(_boolean)]
+
+
+def text(
+    pattern: re.Pattern[str] | None = None,
+    allowed: str = "must be a string",
+    *,
+    blank_is_unset: bool = False,
+) -> BeforeValidator:
+    """A string, matching `pattern` when given. `blank_is_unset`: an empty string means "not
+    set", like its absence (free optional strings such as training.eventType)."""
+
+    def check(value: Any) -> Any:
+        if value is None or (blank_is_unset and value == ""):
+            return None
+        if not isinstance(value, str) or (pattern is not None and not pattern.match(value)):
+            raise _problem(allowed)
+        return value
+
+    return BeforeValidator(check)
+
+
+def one_of(choices: tuple[str, ...]) -> BeforeValidator:
+    pattern = re.compile("^(" + "|".join(re.escape(c) for c in choices) + ")$")
+    return text(pattern, f"must be one of {', '.join(choices)}")
+
+
+_NOT_BLANK = re.compile(r".*\S")
+
+
+def _log_retention(value: Any) -> Any:
+    if _integer_value(value) not in LOG_RETENTION_DAYS:
+        raise _problem(f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return _integer_value(value)
+
+
+def _known_key(known: tuple[str, ...]) -> AfterValidator:
+    """A mapping key from a fixed set (the quality gate's metrics)."""
+
+    def check(value: str) -> str:
+        if value not in known:
+            raise PydanticCustomError("unknown_key", "not a known key", {"known": ", ".join(known)})
+        return value
+
+    return AfterValidator(check)
+
+
+def _mapping_without_nulls(value: Any) -> Any:
+    """A mapping read from the stack file: `key: null` means the key is not set."""
+    if isinstance(value, Mapping):
+        return {k: v for k, v in value.items() if v is not None}
+    raise _problem("must be an object (a YAML mapping)")
+
+
+class _Section:
+    """Base of every section of the stack file: its pydantic config, `key: null` read as "not
+    set" (the default applies) the same for every key, and its cross-field rules."""
+
+    __pydantic_config__ = _SECTION_CONFIG
+    # Whether the rules may be checked on the section with its bad keys left at their defaults
+    # (false where the rules record what they read for later sections).
+    _RULES_ON_THE_REST: ClassVar[bool] = True
+
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        """Cross-field rules of a stack file's section, each problem naming its keys as
+        "{here}.<key>". `raw` is the section as written; not run for objects code builds."""
+        return []
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _read(cls, data: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
+        if isinstance(data, Mapping):
+            data = {k: v for k, v in data.items() if v is not None}
+        context = _stack_file(info)
+        if context is None or not isinstance(data, Mapping):
+            return handler(data)
+        try:
+            section = handler(data)
+        except ValidationError as error:
+            # Still check the rules, on the rest of the section, so one run names every problem.
+            if not cls._RULES_ON_THE_REST or cls._problems is _Section._problems:
+                raise
+            bad = {e["loc"][0] for e in error.errors() if e["loc"]}
+            try:
+                rest = handler({k: v for k, v in data.items() if k not in bad})
+            except ValidationError:
+                raise error from None
+            problems = rest._problems(data, context)
+            if not problems:
+                raise
+            found = [_again(e) for e in error.errors()]
+            found.append(InitErrorDetails(type=_rules(*problems), loc=(), input=data))
+            raise ValidationError.from_exception_data(error.title, found) from None
+        problems = section._problems(data, context)
+        if problems:
+            raise _rules(*problems)
+        return section
+
+
+def _again(error: ErrorDetails) -> InitErrorDetails:
+    """A reported error, to be raised again with others."""
+    kind = error["type"]
+    if kind in ("config", "rules", "unknown_key"):
+        # Our own errors: _describe reads their context, not their message.
+        return InitErrorDetails(
+            type=PydanticCustomError(kind, error["msg"], error.get("ctx")),
+            loc=error["loc"],
+            input=error["input"],
+        )
+    details = InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
+    if "ctx" in error:
+        details["ctx"] = error["ctx"]
+    return details
+
+
+def _stack_file(info: ValidationInfo) -> dict[str, Any] | None:
+    """The validation context of a stack file being read; None when code builds an object
+    directly (tests, components), which the cross-field rules of a stack file do not bind."""
+    return info.context if isinstance(info.context, dict) else None
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _solution_config(value: Any) -> Any:
+    """training.solutionConfig goes to CreateSolution as is, less what other keys own."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _problem("must be an object passed to CreateSolution as solutionConfig")
+    problems = []
+    if "autoTrainingConfig" in value:
+        problems.append(
+            "{here}.autoTrainingConfig is set through training.autoTraining and "
+            f"training.autoTrainingSchedule, got {json.dumps(value['autoTrainingConfig'])}"
+        )
+    threshold = value.get("eventValueThreshold")
+    if threshold is not None and not _is_number(threshold):
+        problems.append(
+            "{here}.eventValueThreshold must be a number (CreateSolution takes it as a string "
+            f'such as "0.5"), got {json.dumps(threshold)}'
+        )
+    if problems:
+        raise _rules(*problems)
+    return dict(value)
+
+
+# --- the declaration ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -120,88 +423,329 @@ class DatasetConfig:
 
 
 @dataclass(frozen=True)
-class TrainingConfig:
-    auto_training: bool = False
-    auto_training_schedule: str = "rate(7 days)"
-    hpo: bool = False
-    event_type: str | None = None
-    solution_config: Mapping[str, Any] = field(default_factory=dict)
+class _DatasetEntry(_Section):
+    """`datasets.<type>`: a CSV path, or {file, schema}. Documented as one key."""
+
+    file: Annotated[str, text(_NOT_BLANK, "must be a path to a CSV file")]
+    schema: Annotated[str | None, text(allowed="must be a path to an Avro schema file")] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"file": data} if isinstance(data, str) else data
+
+    def path(self, root: Path) -> Path:
+        return root / self.file
+
+    def schema_path(self, root: Path, dataset_type: DatasetType) -> Path:
+        return root / (self.schema or f"data/schemas/{dataset_type.lower()}.avsc")
 
 
 @dataclass(frozen=True)
-class CampaignConfig:
-    min_provisioned_tps: int = 1
-    exploration_weight: float | None = None
-    exploration_item_age_cut_off: int | None = None
-    enable_metadata: bool = False
+class _Datasets(_Section):
+    interactions: _DatasetEntry
+    items: _DatasetEntry | None = None
+    users: _DatasetEntry | None = None
+
+    def resolve(self, root: Path) -> tuple[DatasetConfig, ...]:
+        return tuple(
+            DatasetConfig(dataset_type, entry.path(root), entry.schema_path(root, dataset_type))
+            for dataset_type in DATASET_TYPES
+            if (entry := getattr(self, dataset_type.lower())) is not None
+        )
+
+    _RULES_ON_THE_REST = False
+
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        resolved = self.resolve(context["root"])
+        missing = [
+            f"{{here}}.{d.key}.{what} names a file that does not exist: {path}"
+            for d in resolved
+            for what, path in (("file", d.file), ("schema", d.schema_file))
+            if not path.is_file()
+        ]
+        if not missing:
+            # Models are declared after datasets and read them for their dataset rules.
+            context["datasets"] = resolved
+        return missing
 
 
 @dataclass(frozen=True)
-class NewItemsPromotion:
+class TrainingConfig(_Section):
+    auto_training: Boolean = False
+    auto_training_schedule: Annotated[
+        str, text(AUTO_TRAINING_SCHEDULE, 'must be "rate(N days)" with N from 1 to 30')
+    ] = "rate(7 days)"
+    hpo: Boolean = False
+    event_type: Annotated[str | None, text(blank_is_unset=True)] = None
+    solution_config: Annotated[Mapping[str, Any], BeforeValidator(_solution_config)] = field(
+        default_factory=dict
+    )
+
+
+@dataclass(frozen=True)
+class CampaignConfig(_Section):
+    min_provisioned_tps: Annotated[int, integer(1, 500)] = 1
+    exploration_weight: Annotated[float | None, number(0.0, 1.0)] = None
+    exploration_item_age_cut_off: Annotated[int | None, integer(1, 3650)] = None
+    enable_metadata: Boolean = False
+
+
+@dataclass(frozen=True)
+class NewItemsPromotion(_Section):
     """Promote items created in the last `max_age_days` days into `percent` of recommendations."""
 
-    percent: int
-    max_age_days: int
+    # Promotion.percentPromotedItems is 1-100 (botocore personalize-runtime model).
+    percent: Annotated[int, integer(1, 100)]
+    max_age_days: Annotated[int, integer(1, 3650)]
 
 
 @dataclass(frozen=True)
-class ModelConfig:
-    name: str
-    recipe: str
+class ModelConfig(_Section):
+    name: Annotated[
+        str,
+        text(
+            MODEL_NAME_PATTERN,
+            "must be 1-20 lower-case letters, digits or dashes, not starting with a dash",
+        ),
+    ]
+    recipe: Annotated[str, one_of(tuple(RECIPES))]
     training: TrainingConfig = field(default_factory=TrainingConfig)
     campaign: CampaignConfig = field(default_factory=CampaignConfig)
-    quality_gate: Mapping[str, float] = field(default_factory=dict)
+    quality_gate: Annotated[
+        Mapping[Annotated[str, _known_key(SOLUTION_METRICS)], Annotated[float, number(0.0, 1.0)]],
+        BeforeValidator(_mapping_without_nulls),
+    ] = field(default_factory=dict)
     promote_new_items: NewItemsPromotion | None = None
 
     @property
     def route(self) -> Route:
         return RECIPES[self.recipe]
 
-
-@dataclass(frozen=True)
-class EventsConfig:
-    stream_mode: str = "ON_DEMAND"
-    shard_count: int = 1
-    retention_hours: int = 24
-    batch_size: int = 100
-    batching_window_seconds: int = 1
-    max_retries: int = 5
-    max_record_age_seconds: int = 3600
-    parallelization_factor: int = 1
-
-
-@dataclass(frozen=True)
-class ArchiveConfig:
-    enabled: bool = True
-    prefix: str = "events/"
-    compression: str = "GZIP"
-    buffer_seconds: int = 300
-    buffer_mb: int = 5
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        problems = _recipe_problems(self) + _dataset_problems(self, context.get("datasets"))
+        if self.quality_gate and self.training.auto_training:
+            # With automatic training the campaign follows every new version on its own
+            # (syncWithLatestSolutionVersion): nothing could hold a version below the bar back.
+            problems.append(
+                "{here}.qualityGate cannot be combined with training.autoTraining: "
+                "automatically trained versions go live without passing through pulumi up; "
+                "drop one of them"
+            )
+        return problems
 
 
 @dataclass(frozen=True)
-class ApiConfig:
-    auth: str = "apiKey"
-    rate_limit: float = 50.0
-    burst_limit: int = 100
-    quota_per_day: int | None = None
-    cors_allow_origin: str | None = None
-    smoke_test: bool = False
-    smoke_test_user: str | None = None
+class EventsConfig(_Section):
+    stream_mode: Annotated[str, one_of(STREAM_MODES)] = "ON_DEMAND"
+    shard_count: Annotated[int, integer(1, 500)] = 1
+    retention_hours: Annotated[int, integer(24, 8760)] = 24
+    batch_size: Annotated[int, integer(1, 10_000)] = 100
+    batching_window_seconds: Annotated[int, integer(0, 300)] = 1
+    max_retries: Annotated[int, integer(0, 10_000)] = 5
+    max_record_age_seconds: Annotated[int, integer(60, 604_800)] = 3600
+    parallelization_factor: Annotated[int, integer(1, 10)] = 1
+
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        if "shardCount" in raw and self.stream_mode == "ON_DEMAND":
+            return ["{here}.shardCount applies only when {here}.streamMode is PROVISIONED"]
+        return []
+
+
+@dataclass(frozen=True)
+class ArchiveConfig(_Section):
+    enabled: Boolean = True
+    prefix: Annotated[
+        str,
+        text(
+            re.compile(r"^[a-zA-Z0-9!_.*'()\-/]{1,200}/$"),
+            'must be an S3 key prefix ending in "/", such as "events/"',
+        ),
+    ] = "events/"
+    compression: Annotated[str, one_of(ARCHIVE_COMPRESSION)] = "GZIP"
+    buffer_seconds: Annotated[int, integer(0, 900)] = 300
+    buffer_mb: Annotated[int, integer(1, 128)] = 5
+
+
+@dataclass(frozen=True)
+class ApiConfig(_Section):
+    auth: Annotated[str, one_of(API_AUTH_MODES)] = "apiKey"
+    rate_limit: Annotated[float, number(1.0, 10_000.0)] = 50.0
+    burst_limit: Annotated[int, integer(1, 5_000)] = 100
+    quota_per_day: Annotated[int | None, integer(1)] = None
+    cors_allow_origin: Annotated[
+        str | None,
+        text(
+            re.compile(r"^(\*|https?://[^\s/]+)$"),
+            'must be "*" or an origin such as "https://app.example.com"',
+        ),
+    ] = None
+    smoke_test: Boolean = False
+    smoke_test_user: Annotated[str | None, text(blank_is_unset=True)] = None
     # Take over the region's API Gateway CloudWatch role setting (a per-account, per-region
     # singleton); off by default so a stack never overwrites or resets another's setting.
-    manage_account_logging_role: bool = False
+    manage_account_logging_role: Boolean = False
+
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        if self.quota_per_day is not None and self.auth != "apiKey":
+            return ["{here}.quotaPerDay applies only when {here}.auth is apiKey (usage plans)"]
+        return []
 
 
 @dataclass(frozen=True)
-class MonitoringConfig:
-    alarm_email: str | None = None
-    alarm_topic_arn: str | None = None
-    dashboard: bool = True
-    iterator_age_ms: int = 60_000
-    api_5xx_rate: float = 0.01
-    api_p99_latency_ms: int = 1_000
-    forwarder_errors: int = 1
+class MonitoringConfig(_Section):
+    alarm_email: Annotated[str | None, text(EMAIL_PATTERN, "must be an email address")] = None
+    alarm_topic_arn: Annotated[str | None, text(SNS_ARN_PATTERN, "must be an SNS topic ARN")] = None
+    dashboard: Boolean = True
+    iterator_age_ms: Annotated[int, integer(1_000)] = 60_000
+    api_5xx_rate: Annotated[float, number(0.0001, 1.0)] = 0.01
+    api_p99_latency_ms: Annotated[int, integer(10)] = 1_000
+    forwarder_errors: Annotated[int, integer(1)] = 1
+
+    def _problems(self, raw: Mapping[str, Any], context: dict[str, Any]) -> list[str]:
+        if self.alarm_email and self.alarm_topic_arn:
+            return [
+                "{here}.alarmEmail and {here}.alarmTopicArn are exclusive: "
+                "set the email for a new topic, or the ARN of an existing one"
+            ]
+        return []
+
+
+def _filter_name(name: str) -> str:
+    if not FILTER_NAME_PATTERN.match(name):
+        raise _problem("name must be 1-20 letters, digits, dashes or underscores")
+    return name
+
+
+def _tag_key(key: str) -> str:
+    # Personalize's tag rules (one place: providers/tags.py); every resource gets these tags.
+    problem = tag_key_problem(key)
+    if problem:
+        raise _problem(f"tag key {problem}")
+    return key
+
+
+def _tag_value(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise _problem("must be a string tag value")
+    problem = tag_value_problem(value)
+    if problem:
+        raise _problem(f"tag value {problem}")
+    return value
+
+
+DEFAULT_MODELS = (ModelConfig("recommendations", "aws-user-personalization-v2"),)
+
+
+def _models_list(value: Any) -> Any:
+    if not isinstance(value, list) or not value:
+        raise _problem("must be a non-empty list of models")
+    return value
+
+
+def _model_list_problems(models: list[ModelConfig], complete: bool) -> list[str]:
+    """Rules over the whole list; on the valid models only (not `complete`), just those that
+    more models could not lift."""
+    problems: list[str] = []
+    names = [m.name for m in models]
+    for duplicate in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"{{here}} has more than one model named {json.dumps(duplicate)}")
+    for route in ("recommendations", "rankings", "similar-items"):
+        serving = [m.name for m in models if m.route == route]
+        if len(serving) > 1:
+            problems.append(
+                f"{{here}} has {len(serving)} models serving /{route} ({', '.join(serving)}); "
+                "at most one is allowed"
+            )
+    if complete and not any(m.route == "recommendations" for m in models):
+        problems.append(
+            "{here} needs one model serving /recommendations (recipe aws-user-personalization-v2, "
+            "aws-user-personalization, aws-popularity-count or aws-trending-now)"
+        )
+    return problems
+
+
+def _models_rules(
+    value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+) -> tuple[ModelConfig, ...]:
+    if _stack_file(info) is None:
+        models: tuple[ModelConfig, ...] = handler(value)
+        return models
+    try:
+        models = handler(value)
+    except ValidationError as error:
+        # The rules still hold the models that are valid, so one run names every problem.
+        valid: list[ModelConfig] = []
+        for item in value:
+            try:
+                valid += handler([item])
+            except ValidationError:
+                continue
+        partial = _model_list_problems(valid, complete=False)
+        if not partial:
+            raise
+        found = [_again(e) for e in error.errors()]
+        found.append(InitErrorDetails(type=_rules(*partial), loc=(), input=value))
+        raise ValidationError.from_exception_data(error.title, found) from None
+    problems = _model_list_problems(list(models), complete=True)
+    if problems:
+        raise _rules(*problems)
+    return models
+
+
+@dataclass(frozen=True)
+class _StackFile(_Section):
+    """Every key of the project's namespace in a stack file. Fields are validated in this order:
+    `datasets` before `models`, whose dataset rules read them."""
+
+    datasets: _Datasets
+    name_prefix: Annotated[
+        str | None,
+        text(
+            _PREFIX_PATTERN,
+            f"must be 1-{NAME_PREFIX_MAX} letters, digits or dashes, not starting with a dash",
+        ),
+        Field(validate_default=True),
+    ] = None
+    models: Annotated[
+        tuple[ModelConfig, ...], WrapValidator(_models_rules), BeforeValidator(_models_list)
+    ] = DEFAULT_MODELS
+    filters: Annotated[
+        Mapping[
+            Annotated[str, AfterValidator(_filter_name)],
+            Annotated[
+                str,
+                text(
+                    _NOT_BLANK,
+                    "must be a filter expression string, such as "
+                    "'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")'",
+                ),
+            ],
+        ],
+        BeforeValidator(_mapping_without_nulls),
+    ] = field(default_factory=dict)
+    events: EventsConfig = field(default_factory=EventsConfig)
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    log_retention_days: Annotated[int, BeforeValidator(_log_retention)] = 14
+    tags: Annotated[
+        Mapping[
+            Annotated[str, AfterValidator(_tag_key)], Annotated[str, BeforeValidator(_tag_value)]
+        ],
+        BeforeValidator(_mapping_without_nulls),
+    ] = field(default_factory=dict)
+
+    @field_validator("name_prefix", mode="after")
+    @classmethod
+    def _prefix_rules(cls, prefix: str | None, info: ValidationInfo) -> str | None:
+        context = _stack_file(info)
+        if context is None:
+            return prefix
+        problem = name_prefix_problem(prefix, context["project"], context["stack"])
+        if problem:
+            raise _rules(problem)
+        return prefix or sanitize_name_prefix(f"{context['project']}-{context['stack']}")
 
 
 @dataclass(frozen=True)
@@ -234,409 +778,14 @@ class StackConfig:
         return "-".join((self.name_prefix, *parts))
 
 
-T = TypeVar("T")
+_STACK_FILE = TypeAdapter(_StackFile)
 
-
-class _Section:
-    """Reads one mapping of the config, recording every problem under its full key path."""
-
-    def __init__(self, raw: Any, path: str, problems: list[str]) -> None:
-        self.path = path
-        self.problems = problems
-        if raw is None:
-            raw = {}
-        if not isinstance(raw, Mapping):
-            self.fail(path, raw, "must be an object (a YAML mapping)")
-            raw = {}
-        self.raw: Mapping[str, Any] = raw
-        self.seen: set[str] = set()
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def fail(self, key: str, value: Any, allowed: str) -> None:
-        self.problems.append(f"{key} {allowed}, got {json.dumps(value, default=str)}")
-
-    def _get(self, name: str) -> Any:
-        self.seen.add(name)
-        return self.raw.get(name)
-
-    def _typed(self, name: str, default: T, convert: Callable[[Any], T | None], allowed: str) -> T:
-        value = self._get(name)
-        if value is None:
-            return default
-        converted = convert(value)
-        if converted is None:
-            self.fail(self.key(name), value, allowed)
-            return default
-        return converted
-
-    def string(
-        self,
-        name: str,
-        default: str,
-        pattern: re.Pattern[str] | None = None,
-        *,
-        allowed: str = "must be a string",
-    ) -> str:
-        def convert(v: Any) -> str | None:
-            if not isinstance(v, str) or (pattern is not None and not pattern.match(v)):
-                return None
-            return v
-
-        return self._typed(name, default, convert, allowed)
-
-    def optional_string(
-        self,
-        name: str,
-        pattern: re.Pattern[str] | None = None,
-        *,
-        allowed: str = "must be a string",
-    ) -> str | None:
-        value = self.string(name, "", pattern, allowed=allowed)
-        return value or None
-
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        return self.string(
-            name,
-            default,
-            re.compile("^(" + "|".join(re.escape(c) for c in choices) + ")$"),
-            allowed=f"must be one of {', '.join(choices)}",
-        )
-
-    def integer(self, name: str, default: int, low: int, high: int | None = None) -> int:
-        allowed = (
-            f"must be an integer >= {low}"
-            if high is None
-            else f"must be an integer from {low} to {high}"
-        )
-
-        def convert(v: Any) -> int | None:
-            if isinstance(v, str) and re.fullmatch(r"-?\d+", v.strip()):
-                v = int(v)
-            if isinstance(v, bool) or not isinstance(v, int):
-                return None
-            if v < low or (high is not None and v > high):
-                return None
-            return v
-
-        return self._typed(name, default, convert, allowed)
-
-    def optional_integer(self, name: str, low: int, high: int | None = None) -> int | None:
-        if self.raw.get(name) is None:
-            self.seen.add(name)
-            return None
-        return self.integer(name, low, low, high)
-
-    def number(self, name: str, default: float, low: float, high: float | None = None) -> float:
-        allowed = (
-            f"must be a number >= {low:g}"
-            if high is None
-            else f"must be a number from {low:g} to {high:g}"
-        )
-
-        def convert(v: Any) -> float | None:
-            if isinstance(v, str):
-                try:
-                    v = float(v)
-                except ValueError:
-                    return None
-            if isinstance(v, bool) or not isinstance(v, int | float):
-                return None
-            if v < low or (high is not None and v > high):
-                return None
-            return float(v)
-
-        return self._typed(name, default, convert, allowed)
-
-    def boolean(self, name: str, default: bool) -> bool:
-        def convert(v: Any) -> bool | None:
-            if isinstance(v, bool):
-                return v
-            if isinstance(v, str) and v.lower() in ("true", "false"):
-                return v.lower() == "true"
-            return None
-
-        return self._typed(name, default, convert, "must be true or false")
-
-    def section(self, name: str) -> _Section:
-        return _Section(self._get(name), self.key(name), self.problems)
-
-    def raw_value(self, name: str) -> Any:
-        return self._get(name)
-
-    def finish(self) -> None:
-        """Report keys nobody asked for: almost always a typo of a real key."""
-        for name in sorted(set(self.raw) - self.seen):
-            known = ", ".join(sorted(self.seen)) or "none"
-            self.problems.append(f"{self.key(name)} is not a known key (known here: {known})")
-
-
-def _read_datasets(section: _Section, root: Path) -> tuple[DatasetConfig, ...]:
-    datasets: list[DatasetConfig] = []
-    for dataset_type in DATASET_TYPES:
-        key = dataset_type.lower()
-        raw = section.raw_value(key)
-        if raw is None:
-            if dataset_type == "Interactions":
-                section.problems.append(
-                    f"{section.key(key)} is required: the interactions dataset is what trains "
-                    "every model (a CSV path, or {file: ..., schema: ...})"
-                )
-            continue
-        if isinstance(raw, str):
-            raw = {"file": raw}
-        entry = _Section(raw, section.key(key), section.problems)
-        file = entry.string("file", "", allowed="must be a path to a CSV file")
-        schema = entry.string(
-            "schema", f"data/schemas/{key}.avsc", allowed="must be a path to an Avro schema file"
-        )
-        entry.finish()
-        if not file:
-            section.problems.append(f"{entry.key('file')} is required")
-            continue
-        paths = {"file": root / file, "schema": root / schema}
-        for what, path in paths.items():
-            if not path.is_file():
-                section.problems.append(
-                    f"{entry.key(what)} names a file that does not exist: {path}"
-                )
-        datasets.append(DatasetConfig(dataset_type, paths["file"], paths["schema"]))
-    section.finish()
-    return tuple(datasets)
-
-
-def _read_model(section: _Section, datasets: tuple[DatasetConfig, ...]) -> ModelConfig | None:
-    name = section.string(
-        "name",
-        "",
-        MODEL_NAME_PATTERN,
-        allowed="must be 1-20 lower-case letters, digits or dashes, not starting with a dash",
-    )
-    recipe = section.choice("recipe", "", tuple(RECIPES))
-    if not name:
-        section.problems.append(f"{section.key('name')} is required")
-    if not recipe:
-        section.problems.append(
-            f"{section.key('recipe')} is required (one of {', '.join(RECIPES)})"
-        )
-
-    training_section = section.section("training")
-    solution_config = training_section.raw_value("solutionConfig") or {}
-    if not isinstance(solution_config, Mapping):
-        training_section.fail(
-            training_section.key("solutionConfig"),
-            solution_config,
-            "must be an object passed to CreateSolution as solutionConfig",
-        )
-        solution_config = {}
-    elif "autoTrainingConfig" in solution_config:
-        training_section.fail(
-            training_section.key("solutionConfig.autoTrainingConfig"),
-            solution_config["autoTrainingConfig"],
-            "is set through training.autoTraining and training.autoTrainingSchedule",
-        )
-    training = TrainingConfig(
-        auto_training=training_section.boolean("autoTraining", False),
-        auto_training_schedule=training_section.string(
-            "autoTrainingSchedule",
-            "rate(7 days)",
-            AUTO_TRAINING_SCHEDULE,
-            allowed='must be "rate(N days)" with N from 1 to 30',
-        ),
-        hpo=training_section.boolean("hpo", False),
-        event_type=training_section.optional_string("eventType"),
-        solution_config=dict(solution_config),
-    )
-    training_section.finish()
-
-    campaign_section = section.section("campaign")
-    campaign = CampaignConfig(
-        min_provisioned_tps=campaign_section.integer("minProvisionedTps", 1, 1, 500),
-        exploration_weight=(
-            campaign_section.number("explorationWeight", 0.0, 0.0, 1.0)
-            if campaign_section.raw.get("explorationWeight") is not None
-            else None
-        ),
-        exploration_item_age_cut_off=campaign_section.optional_integer(
-            "explorationItemAgeCutOff", 1, 3650
-        ),
-        enable_metadata=campaign_section.boolean("enableMetadata", False),
-    )
-    campaign_section.finish()
-    _check_recipe_features(section, recipe, training, campaign)
-    promotion = _read_promotion(section, recipe)
-    _check_model_datasets(section, campaign, promotion, datasets)
-
-    gate_section = section.section("qualityGate")
-    gate = {
-        metric: gate_section.number(metric, 0.0, 0.0, 1.0)
-        for metric in SOLUTION_METRICS
-        if gate_section.raw.get(metric) is not None
-    }
-    gate_section.finish()
-    if gate and training.auto_training:
-        # With automatic training the campaign follows every new version on its own
-        # (syncWithLatestSolutionVersion): nothing could hold a version below the bar back.
-        section.problems.append(
-            f"{section.key('qualityGate')} cannot be combined with training.autoTraining: "
-            "automatically trained versions go live without passing through pulumi up; "
-            "drop one of them"
-        )
-    section.finish()
-    if not name or not recipe:
-        return None
-    return ModelConfig(name, recipe, training, campaign, gate, promotion)
-
-
-def _check_recipe_features(
-    section: _Section, recipe: str, training: TrainingConfig, campaign: CampaignConfig
-) -> None:
-    """Settings the service takes only with some recipes: refused here, not hours into a deploy."""
-    if not recipe:
-        return
-    for key, value in (
-        ("explorationWeight", campaign.exploration_weight),
-        ("explorationItemAgeCutOff", campaign.exploration_item_age_cut_off),
-    ):
-        if value is not None and recipe not in EXPLORATION_RECIPES:
-            hint = (
-                "; User-Personalization-v2 explores on its own: to surface new items use "
-                f"{section.key('promoteNewItems')}"
-                if recipe == "aws-user-personalization-v2"
-                else ""
-            )
-            section.problems.append(
-                f"{section.key('campaign.' + key)} applies only to recipe "
-                f"{', '.join(sorted(EXPLORATION_RECIPES))} (CreateCampaign takes "
-                f"itemExplorationConfig for no other), got recipe {json.dumps(recipe)}{hint}"
-            )
-    if training.hpo and recipe not in HPO_RECIPES:
-        section.problems.append(
-            f"{section.key('training.hpo')} applies only to recipes with tunable "
-            f"hyperparameters ({', '.join(sorted(HPO_RECIPES))}), got recipe "
-            f"{json.dumps(recipe)}"
-            + (
-                "; v2 recipes tune themselves every 90 days when training.autoTraining is on"
-                if recipe in SELF_TUNING_RECIPES
-                else ""
-            )
-        )
-    threshold = training.solution_config.get("eventValueThreshold")
-    if threshold is not None and not _is_number(threshold):
-        section.problems.append(
-            f"{section.key('training.solutionConfig.eventValueThreshold')} must be a number "
-            f'(CreateSolution takes it as a string such as "0.5"), got {json.dumps(threshold)}'
-        )
-    if "eventsConfig" in training.solution_config and recipe not in EVENTS_CONFIG_RECIPES:
-        section.problems.append(
-            f"{section.key('training.solutionConfig.eventsConfig')} applies only to recipes "
-            f"{', '.join(sorted(EVENTS_CONFIG_RECIPES))}, got recipe {json.dumps(recipe)}"
-        )
-
-
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _read_promotion(section: _Section, recipe: str) -> NewItemsPromotion | None:
-    """`promoteNewItems: {percent, maxAgeDays}`: the documented way to mix new items into
-    recommendations of any recipe that takes promotions, User-Personalization-v2 included."""
-    if section.raw.get("promoteNewItems") is None:
-        section.seen.add("promoteNewItems")
-        return None
-    promo = section.section("promoteNewItems")
-    # Promotion.percentPromotedItems is 1-100 (botocore personalize-runtime model).
-    percent = promo.integer("percent", 0, 1, 100)
-    max_age_days = promo.integer("maxAgeDays", 0, 1, 3650)
-    for key in ("percent", "maxAgeDays"):
-        if promo.raw.get(key) is None:
-            section.problems.append(f"{promo.key(key)} is required")
-    promo.finish()
-    if recipe and recipe not in PROMOTION_RECIPES:
-        section.problems.append(
-            f"{promo.path} applies only to recipes that take promotions "
-            f"({', '.join(sorted(PROMOTION_RECIPES))}), got recipe {json.dumps(recipe)}"
-        )
-        return None
-    if recipe and RECIPES[recipe] != "recommendations":
-        section.problems.append(
-            f"{promo.path} is applied by GET /recommendations; got recipe {json.dumps(recipe)}, "
-            f"which serves /{RECIPES[recipe]}"
-        )
-        return None
-    if not percent or not max_age_days:
-        return None
-    return NewItemsPromotion(percent, max_age_days)
-
-
-def _read_models(
-    raw: Any, problems: list[str], datasets: tuple[DatasetConfig, ...] = ()
-) -> tuple[ModelConfig, ...]:
-    if raw is None:
-        raw = [{"name": "recommendations", "recipe": "aws-user-personalization-v2"}]
-    if not isinstance(raw, list) or not raw:
-        problems.append(f"models must be a non-empty list of models, got {json.dumps(raw)}")
-        return ()
-    models = [
-        _read_model(_Section(item, f"models[{i}]", problems), datasets)
-        for i, item in enumerate(raw)
-    ]
-    found = [m for m in models if m is not None]
-    names = [m.name for m in found]
-    for duplicate in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(f"models has more than one model named {json.dumps(duplicate)}")
-    for route in ("recommendations", "rankings", "similar-items"):
-        serving = [m.name for m in found if m.route == route]
-        if len(serving) > 1:
-            problems.append(
-                f"models has {len(serving)} models serving /{route} ({', '.join(serving)}); "
-                "at most one is allowed"
-            )
-    if found and not any(m.route == "recommendations" for m in found):
-        problems.append(
-            "models needs one model serving /recommendations (recipe aws-user-personalization-v2, "
-            "aws-user-personalization, aws-popularity-count or aws-trending-now)"
-        )
-    return tuple(found)
-
-
-def _read_filters(section: _Section) -> dict[str, str]:
-    filters: dict[str, str] = {}
-    for name in section.raw:
-        expression = section.string(
-            name,
-            "",
-            allowed="must be a filter expression string, such as "
-            "'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"watch\")'",
-        )
-        if not FILTER_NAME_PATTERN.match(name):
-            section.fail(
-                section.key(name), name, "name must be 1-20 letters, digits, dashes or underscores"
-            )
-        elif expression:
-            filters[name] = expression
-    return filters
-
-
-def _read_tags(section: _Section) -> dict[str, str]:
-    tags: dict[str, str] = {}
-    for key in section.raw:
-        value = section.string(key, "", allowed="must be a string tag value")
-        # Personalize's tag rules (one place: providers/tags.py); every resource gets these tags.
-        key_problem, value_problem = tag_key_problem(key), tag_value_problem(value)
-        if key_problem:
-            section.fail(section.key(key), key, f"tag key {key_problem}")
-        elif value_problem:
-            section.fail(section.key(key), value, f"tag value {value_problem}")
-        else:
-            tags[key] = value
-    return tags
+# Extra words for a required key, after "<key> is required".
+_REQUIRED = {
+    "datasets.interactions": ": the interactions dataset is what trains every model "
+    "(a CSV path, or {file: ..., schema: ...})",
+    "models[].recipe": f" (one of {', '.join(RECIPES)})",
+}
 
 
 def load_stack_config(
@@ -653,157 +802,121 @@ def load_stack_config(
     Raises ConfigError listing every problem found.
     """
     problems: list[str] = []
-    parsed = {key: _parse(value) for key, value in values.items()}
-    top = _Section(parsed, "", problems)
-
-    name_prefix = _read_name_prefix(top, project, stack)
     partition = _check_region(region, problems)
-    datasets = _read_datasets(top.section("datasets"), root)
-    models = _read_models(top.raw_value("models"), problems, datasets)
-    filters = _read_filters(top.section("filters"))
-
-    events_section = top.section("events")
-    events = EventsConfig(
-        stream_mode=events_section.choice("streamMode", "ON_DEMAND", STREAM_MODES),
-        shard_count=events_section.integer("shardCount", 1, 1, 500),
-        retention_hours=events_section.integer("retentionHours", 24, 24, 8760),
-        batch_size=events_section.integer("batchSize", 100, 1, 10_000),
-        batching_window_seconds=events_section.integer("batchingWindowSeconds", 1, 0, 300),
-        max_retries=events_section.integer("maxRetries", 5, 0, 10_000),
-        max_record_age_seconds=events_section.integer("maxRecordAgeSeconds", 3600, 60, 604_800),
-        parallelization_factor=events_section.integer("parallelizationFactor", 1, 1, 10),
-    )
-    events_section.finish()
-    if events.stream_mode == "ON_DEMAND" and "shardCount" in events_section.raw:
-        problems.append("events.shardCount applies only when events.streamMode is PROVISIONED")
-
-    archive_section = top.section("archive")
-    archive = ArchiveConfig(
-        enabled=archive_section.boolean("enabled", True),
-        prefix=archive_section.string(
-            "prefix",
-            "events/",
-            re.compile(r"^[a-zA-Z0-9!_.*'()\-/]{1,200}/$"),
-            allowed='must be an S3 key prefix ending in "/", such as "events/"',
-        ),
-        compression=archive_section.choice("compression", "GZIP", ARCHIVE_COMPRESSION),
-        buffer_seconds=archive_section.integer("bufferSeconds", 300, 0, 900),
-        buffer_mb=archive_section.integer("bufferMb", 5, 1, 128),
-    )
-    archive_section.finish()
-
-    api_section = top.section("api")
-    api = ApiConfig(
-        auth=api_section.choice("auth", "apiKey", API_AUTH_MODES),
-        rate_limit=api_section.number("rateLimit", 50.0, 1.0, 10_000.0),
-        burst_limit=api_section.integer("burstLimit", 100, 1, 5_000),
-        quota_per_day=api_section.optional_integer("quotaPerDay", 1),
-        cors_allow_origin=api_section.optional_string(
-            "corsAllowOrigin",
-            re.compile(r"^(\*|https?://[^\s/]+)$"),
-            allowed='must be "*" or an origin such as "https://app.example.com"',
-        ),
-        smoke_test=api_section.boolean("smokeTest", False),
-        smoke_test_user=api_section.optional_string("smokeTestUser"),
-        manage_account_logging_role=api_section.boolean("manageAccountLoggingRole", False),
-    )
-    api_section.finish()
-    if api.quota_per_day is not None and api.auth != "apiKey":
-        problems.append("api.quotaPerDay applies only when api.auth is apiKey (usage plans)")
-
-    monitoring_section = top.section("monitoring")
-    monitoring = MonitoringConfig(
-        alarm_email=monitoring_section.optional_string(
-            "alarmEmail", EMAIL_PATTERN, allowed="must be an email address"
-        ),
-        alarm_topic_arn=monitoring_section.optional_string(
-            "alarmTopicArn", SNS_ARN_PATTERN, allowed="must be an SNS topic ARN"
-        ),
-        dashboard=monitoring_section.boolean("dashboard", True),
-        iterator_age_ms=monitoring_section.integer("iteratorAgeMs", 60_000, 1_000),
-        api_5xx_rate=monitoring_section.number("api5xxRate", 0.01, 0.0001, 1.0),
-        api_p99_latency_ms=monitoring_section.integer("apiP99LatencyMs", 1_000, 10),
-        forwarder_errors=monitoring_section.integer("forwarderErrors", 1, 1),
-    )
-    monitoring_section.finish()
-    if monitoring.alarm_email and monitoring.alarm_topic_arn:
-        problems.append(
-            "monitoring.alarmEmail and monitoring.alarmTopicArn are exclusive: "
-            "set the email for a new topic, or the ARN of an existing one"
-        )
-
-    log_retention_days = top.integer("logRetentionDays", 14, 1, 1827)
-    if log_retention_days not in LOG_RETENTION_DAYS:
-        top.fail(
-            "logRetentionDays",
-            log_retention_days,
-            f"must be one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
-        )
-    tags = _read_tags(top.section("tags"))
-    top.finish()
-
+    parsed = {key: _parse(value) for key, value in values.items()}
+    if parsed.get("datasets") is None:  # a missing section names datasets.interactions
+        parsed["datasets"] = {}
+    context: dict[str, Any] = {"project": project, "stack": stack, "root": root}
+    try:
+        read = _STACK_FILE.validate_python(parsed, context=context)
+    except ValidationError as error:
+        problems[:0] = [p for e in error.errors() for p in _describe(e)]
+        raise ConfigError(problems) from None
     if problems:
         raise ConfigError(problems)
+    assert read.name_prefix is not None  # the field's validator fills the default in
     return StackConfig(
         project=project,
         stack=stack,
-        name_prefix=name_prefix,
-        datasets=datasets,
-        models=models,
-        filters=filters,
-        events=events,
-        archive=archive,
-        api=api,
-        monitoring=monitoring,
-        log_retention_days=log_retention_days,
-        tags=tags,
+        name_prefix=read.name_prefix,
+        datasets=context["datasets"],
+        models=read.models,
+        filters=read.filters,
+        events=read.events,
+        archive=read.archive,
+        api=read.api,
+        monitoring=read.monitoring,
+        log_retention_days=read.log_retention_days,
+        tags=read.tags,
         region=region,
         partition=partition,
     )
 
 
-# S3 refuses bucket names that start with these (bucket naming rules, general purpose buckets);
-# the dataset bucket's name starts with the prefix.
-RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
-_PREFIX_PATTERN = re.compile(rf"^[a-zA-Z0-9][a-zA-Z0-9\-]{{0,{NAME_PREFIX_MAX - 1}}}$")
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part != "[key]":
+            path += f".{part}" if path else part
+    return path
 
 
-def sanitize_name_prefix(raw: str) -> str:
-    """`<project>-<stack>` made a valid prefix: lower case (S3 bucket names are), every run of
-    other characters (".", "_", spaces...) one dash, no dash at either end, NAME_PREFIX_MAX long.
-    Empty when nothing usable is left."""
-    cleaned = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
-    return cleaned[:NAME_PREFIX_MAX].rstrip("-")
+def _describe(error: ErrorDetails) -> list[str]:
+    """One validation error as the problems a user reads: key path, what is allowed, value."""
+    loc = tuple(error["loc"])
+    path = _key_path(loc)
+    ctx = error.get("ctx", {})
+    got = json.dumps(error["input"], default=str)
+    kind = error["type"]
+    if kind == "rules":
+        return [p.replace("{here}", path) for p in ctx["problems"]]
+    if kind == "config":
+        message = f"{ctx['allowed']}, got {got}"
+    elif kind in ("missing", "missing_argument"):
+        message = "is required" + _REQUIRED.get(re.sub(r"\[\d+\]", "[]", path), "")
+    elif kind in ("unexpected_keyword_argument", "extra_forbidden", "unknown_key"):
+        known = ctx.get("known") or ", ".join(sorted(_section_keys(loc[:-1])))
+        message = f"is not a known key (known here: {known})"
+    elif kind in ("dataclass_type", "dict_type", "model_type", "dataclass_args_type"):
+        message = f"must be an object (a YAML mapping), got {got}"
+    else:
+        message = f"{error['msg'].lower()}, got {got}"
+    return [f"{path} {message}"]
 
 
-def _read_name_prefix(top: _Section, project: str, stack: str) -> str:
-    """Every physical name starts with this prefix, so it must satisfy the strictest of them:
-    Personalize `^[a-zA-Z0-9][a-zA-Z0-9\\-_]*` (63 characters with our longest suffix), S3
-    bucket names (lower case, letters, digits and dashes, none of the reserved prefixes), IAM
-    role name prefixes, Kinesis, SQS and Lambda names (all accept letters, digits and dashes)."""
-    explicit = top.raw.get("namePrefix") is not None
-    default = sanitize_name_prefix(f"{project}-{stack}")
-    prefix = top.string(
-        "namePrefix",
-        default,
-        _PREFIX_PATTERN,
-        allowed=f"must be 1-{NAME_PREFIX_MAX} letters, digits or dashes, not starting with a dash",
-    )
-    if not explicit and not _PREFIX_PATTERN.match(prefix):
-        top.problems.append(
-            f"namePrefix is not set and the default derived from project and stack "
-            f"({json.dumps(f'{project}-{stack}')}) has no letters or digits to build names "
-            f"from; set namePrefix (1-{NAME_PREFIX_MAX} letters, digits or dashes)"
-        )
-        return prefix
-    reserved = next((r for r in RESERVED_BUCKET_PREFIXES if prefix.lower().startswith(r)), None)
-    if reserved is not None:
-        where = "namePrefix" if explicit else "namePrefix (default from project and stack)"
-        top.problems.append(
-            f"{where} must not start with {json.dumps(reserved)}: S3 refuses bucket names that "
-            f"do, got {json.dumps(prefix)}; set namePrefix"
-        )
-    return prefix
+def _unwrap(annotation: Any) -> Any:
+    """The section type inside Annotated[...] and `X | None`."""
+    while True:
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+            continue
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+            annotation = args[0]
+            continue
+        return annotation
+
+
+def _fields(section: type) -> dict[str, Any]:
+    """A section's keys as the stack file spells them -> their types."""
+    hints = get_type_hints(section, include_extras=True)
+    return {_camel(f.name): hints[f.name] for f in dataclasses.fields(section)}
+
+
+def _section_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the section at `loc` takes, to name them next to a key it does not."""
+    current: Any = _StackFile
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            current = get_args(current)[0]
+        elif dataclasses.is_dataclass(current):
+            current = _fields(current)[part]  # type: ignore[arg-type]
+    current = _unwrap(current)
+    return list(_fields(current)) if dataclasses.is_dataclass(current) else []  # type: ignore[arg-type]
+
+
+def config_keys() -> list[str]:
+    """Every key a stack file can set, as the README's configuration reference names them:
+    `models[].campaign.minProvisionedTps`; a mapping of free keys (filters, tags, qualityGate)
+    and a dataset entry (a path or {file, schema}) are one key each."""
+
+    def walk(section: type, prefix: str) -> list[str]:
+        keys: list[str] = []
+        for key, annotation in _fields(section).items():
+            path = f"{prefix}{key}"
+            inner = _unwrap(annotation)
+            if get_origin(inner) is tuple:
+                inner, path = _unwrap(get_args(inner)[0]), path + "[]"
+            if dataclasses.is_dataclass(inner) and inner is not _DatasetEntry:
+                keys += walk(inner, path + ".")  # type: ignore[arg-type]
+            else:
+                keys.append(path)
+        return keys
+
+    return walk(_StackFile, "")
 
 
 @functools.lru_cache(maxsize=1)
@@ -878,36 +991,88 @@ def _items_fields(datasets: tuple[DatasetConfig, ...]) -> dict[str, str] | None:
     return fields
 
 
-def _check_model_datasets(
-    section: _Section,
-    campaign: CampaignConfig,
-    promotion: NewItemsPromotion | None,
-    datasets: tuple[DatasetConfig, ...],
-) -> None:
-    """Model settings that need an Items dataset, and the fields they name in it."""
+def _recipe_problems(model: ModelConfig) -> list[str]:
+    """Settings the service takes only with some recipes: refused here, not hours into a deploy."""
+    recipe, training, campaign = model.recipe, model.training, model.campaign
+    problems: list[str] = []
+    for key, value in (
+        ("explorationWeight", campaign.exploration_weight),
+        ("explorationItemAgeCutOff", campaign.exploration_item_age_cut_off),
+    ):
+        if value is not None and recipe not in EXPLORATION_RECIPES:
+            hint = (
+                "; User-Personalization-v2 explores on its own: to surface new items use "
+                "{here}.promoteNewItems"
+                if recipe == "aws-user-personalization-v2"
+                else ""
+            )
+            problems.append(
+                f"{{here}}.campaign.{key} applies only to recipe "
+                f"{', '.join(sorted(EXPLORATION_RECIPES))} (CreateCampaign takes "
+                f"itemExplorationConfig for no other), got recipe {json.dumps(recipe)}{hint}"
+            )
+    if training.hpo and recipe not in HPO_RECIPES:
+        problems.append(
+            "{here}.training.hpo applies only to recipes with tunable "
+            f"hyperparameters ({', '.join(sorted(HPO_RECIPES))}), got recipe "
+            f"{json.dumps(recipe)}"
+            + (
+                "; v2 recipes tune themselves every 90 days when training.autoTraining is on"
+                if recipe in SELF_TUNING_RECIPES
+                else ""
+            )
+        )
+    if "eventsConfig" in training.solution_config and recipe not in EVENTS_CONFIG_RECIPES:
+        problems.append(
+            "{here}.training.solutionConfig.eventsConfig applies only to recipes "
+            f"{', '.join(sorted(EVENTS_CONFIG_RECIPES))}, got recipe {json.dumps(recipe)}"
+        )
+    # promoteNewItems: the documented way to mix new items into recommendations of any recipe
+    # that takes promotions, User-Personalization-v2 included.
+    if model.promote_new_items is not None:
+        if recipe not in PROMOTION_RECIPES:
+            problems.append(
+                "{here}.promoteNewItems applies only to recipes that take promotions "
+                f"({', '.join(sorted(PROMOTION_RECIPES))}), got recipe {json.dumps(recipe)}"
+            )
+        elif RECIPES[recipe] != "recommendations":
+            problems.append(
+                "{here}.promoteNewItems is applied by GET /recommendations; got recipe "
+                f"{json.dumps(recipe)}, which serves /{RECIPES[recipe]}"
+            )
+    return problems
+
+
+def _dataset_problems(model: ModelConfig, datasets: tuple[DatasetConfig, ...] | None) -> list[str]:
+    """Model settings that need an Items dataset, and the fields they name in it. Skipped when
+    the datasets section has problems of its own (reported on their own keys)."""
+    if datasets is None:
+        return []
+    problems: list[str] = []
     has_items = any(d.dataset_type == "Items" for d in datasets)
     # "To add metadata to recommendations, you must have an Items dataset with a column of
     # metadata" (campaigns page, enabling metadata in recommendations).
-    if campaign.enable_metadata and not has_items:
-        section.problems.append(
-            f"{section.key('campaign.enableMetadata')} returns Items dataset columns with each "
+    if model.campaign.enable_metadata and not has_items:
+        problems.append(
+            "{here}.campaign.enableMetadata returns Items dataset columns with each "
             "recommendation and needs datasets.items (with at least one metadata column)"
         )
-    if promotion is None:
-        return
+    if model.promote_new_items is None:
+        return problems
     if not has_items:
-        section.problems.append(
-            f"{section.key('promoteNewItems')} filters on the Items dataset's "
-            f"{CREATION_TIMESTAMP} and needs datasets.items"
+        problems.append(
+            f"{{here}}.promoteNewItems filters on the Items dataset's {CREATION_TIMESTAMP} "
+            "and needs datasets.items"
         )
-        return
+        return problems
     fields = _items_fields(datasets)
     if fields is not None and fields.get(CREATION_TIMESTAMP) != "long":
-        section.problems.append(
-            f"{section.key('promoteNewItems')} needs a {CREATION_TIMESTAMP} field of type long "
+        problems.append(
+            f"{{here}}.promoteNewItems needs a {CREATION_TIMESTAMP} field of type long "
             f"in the Items schema (when each item was added, in epoch seconds); the schema has "
             f"fields {', '.join(fields)}"
         )
+    return problems
 
 
 def training_filters(config: StackConfig) -> list[TrainingFilter]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from components.csv_text import open_csv
+
 if TYPE_CHECKING:
     import _csv
 
@@ -585,7 +587,7 @@ def check_dataset_file(
     """
     path = Path(path)
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        handle = open_csv(path)
     except FileNotFoundError:
         raise DataCheckError(f"{path}: dataset file not found") from None
     except OSError as exc:

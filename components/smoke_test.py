@@ -1,12 +1,15 @@
 """Smoke test run at the end of `pulumi up`: the deployed API answers as documented.
 
-Calls GET /recommendations for a known user and POST /events with one event, through the stage
+Calls GET /recommendations for a known user, POST /events with one event of a type the stack's
+data uses, and POST /rankings and GET /similar-items when the stack serves them, through the stage
 URL and (when the API uses keys) the API key. Exits non-zero with the status and body of the call
 that failed, which fails the deploy. Standard library only: it runs with the project's Python
 before anything else is installed anywhere.
 
 Environment: API_URL (stage URL), API_KEY (optional), SMOKE_TEST_USER, SMOKE_TEST_ITEM,
-SMOKE_TEST_TIMEOUT (seconds to keep retrying answers that mean "not ready yet", default 300).
+SMOKE_TEST_EVENT_TYPE (the program sets it from the stack's data; default "click"),
+SMOKE_TEST_ROUTES (comma-separated: "rankings", "similar-items"), SMOKE_TEST_TIMEOUT (seconds to
+keep retrying answers that mean "not ready yet", default 300).
 """
 
 from __future__ import annotations
@@ -94,10 +97,11 @@ def run(env: dict[str, str]) -> str:
         raise SmokeTestError(f"smoke test failed: no recommendations for user {user!r}")
 
     item = recommended[0].get("itemId") or env.get("SMOKE_TEST_ITEM")
+    event_type = env.get("SMOKE_TEST_EVENT_TYPE") or "click"
     event = {
         "userId": user,
         "sessionId": f"smoke-test-{uuid.uuid4()}",
-        "events": [{"eventType": "click", "itemId": item, "sentAt": time.time()}],
+        "events": [{"eventType": event_type, "itemId": item, "sentAt": time.time()}],
     }
     call_until(
         "POST",
@@ -107,7 +111,31 @@ def run(env: dict[str, str]) -> str:
         deadline=deadline,
         body=event,
     )
-    return f"smoke test passed: {len(recommended)} recommendations for {user}, 1 event accepted"
+    called = ["1 event accepted"]
+    routes = {r for r in (env.get("SMOKE_TEST_ROUTES") or "").split(",") if r}
+    items = [r["itemId"] for r in recommended if r.get("itemId")]
+    if "rankings" in routes:
+        body = {"userId": user, "itemIds": items}
+        call_until(
+            "POST",
+            f"{base}/rankings",
+            api_key=api_key,
+            expected={200},
+            deadline=deadline,
+            body=body,
+        )
+        called.append(f"{len(items)} items ranked")
+    if "similar-items" in routes:
+        query = urllib.parse.urlencode({"itemId": item, "numResults": "5"})
+        call_until(
+            "GET",
+            f"{base}/similar-items?{query}",
+            api_key=api_key,
+            expected={200},
+            deadline=deadline,
+        )
+        called.append(f"items similar to {item}")
+    return f"smoke test passed: {len(recommended)} recommendations for {user}, {', '.join(called)}"
 
 
 def main() -> int:

@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.csv_text import open_csv
+
 INTERACTIONS_HEADER = ("USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP")
 ITEMS_HEADER = ("ITEM_ID", "GENRES", "YEAR", "CREATION_TIMESTAMP")
 WATCH_THRESHOLD = 4.0
@@ -96,7 +98,7 @@ def _ratings(source: Path, layout: str) -> Iterator[tuple[str, str, float, int]]
     """(user, item, rating, timestamp) for every rating, streamed."""
     if layout == "ml-latest":
         path = source / "ratings.csv"
-        with path.open(encoding="utf-8", newline="") as handle:
+        with open_csv(path) as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             expected = ["userId", "movieId", "rating", "timestamp"]
@@ -126,7 +128,7 @@ def _movies(source: Path, layout: str) -> Iterator[tuple[str, str, int | None]]:
     """(item, genres "A|B", year or None) per movie, streamed."""
     if layout == "ml-latest":
         path = source / "movies.csv"
-        with path.open(encoding="utf-8", newline="") as handle:
+        with open_csv(path) as handle:
             reader = csv.DictReader(handle)
             for row in reader:
                 genres = row.get("genres") or ""

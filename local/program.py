@@ -22,6 +22,8 @@ import pulumi
 import yaml
 from pulumi.runtime.mocks import MockMonitor
 
+from components.config import StackConfig, load_stack_config
+
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"
 PROJECT = "personalize-realtime"
@@ -243,9 +245,19 @@ class StackRun:
         return [r.name for r in self.ancestors(resource) if predicate(r) and r.custom]
 
 
-def stack_config(stack: str, overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """The stack file's config as the Pulumi engine hands it to a program (objects as JSON)."""
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
+def stack_file(stack: str) -> Path:
+    return ROOT / f"Pulumi.{stack}.yaml"
+
+
+def stack_config(
+    stack: str, overrides: Mapping[str, Any] | None = None, file: Path | None = None
+) -> dict[str, str]:
+    """The stack file's config as the Pulumi engine hands it to a program (objects as JSON).
+
+    `file` reads the config from another stack file (a changed version of the stack's own).
+    """
+    path = file if file is not None else stack_file(stack)
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     values: dict[str, Any] = dict(document.get("config") or {})
     values.update(overrides or {})
     return {
@@ -260,13 +272,15 @@ def run_program(
     overrides: Mapping[str, Any] | None = None,
     registered: dict[str, Registration] | None = None,
     mocks: pulumi.runtime.Mocks | None = None,
+    file: Path | None = None,
 ) -> StackRun:
     """Run __main__.py for `stack` under mocks; raise what the program raises.
 
     `registered`, when given, receives the registrations as they happen, so a caller can see what
     a failing program registered before it failed. `mocks` defaults to DeterministicMocks.
+    `file` takes the config from another stack file, as after editing the stack's own.
     """
-    config = stack_config(stack, overrides)
+    config = stack_config(stack, overrides, file)
     if mocks is None:
         mocks = DeterministicMocks(config.get("aws:region", "us-east-1"))
     monitor = RecordingMonitor(mocks)
@@ -302,3 +316,16 @@ def run_program(
 
     program()
     return StackRun(stack, list(monitor.registrations.values()), resolved, secret)
+
+
+def load_config(
+    stack: str, overrides: Mapping[str, Any] | None = None, file: Path | None = None
+) -> StackConfig:
+    """The typed StackConfig the program would build for this stack file."""
+    namespace = f"{PROJECT}:"
+    values = {
+        key[len(namespace) :]: value
+        for key, value in stack_config(stack, overrides, file).items()
+        if key.startswith(namespace)
+    }
+    return load_stack_config(PROJECT, stack, values)

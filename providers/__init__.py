@@ -10,16 +10,17 @@ Personalize come from ``providers.tags.tag_value``.
 
 Waits are tuned in the provider process by PERSONALIZE_POLL_SCALE, PERSONALIZE_POLL_INITIAL,
 PERSONALIZE_POLL_MAX_INTERVAL, PERSONALIZE_CREATE_TIMEOUT, PERSONALIZE_DELETE_TIMEOUT and
-PERSONALIZE_MAX_ATTEMPTS (see ``providers.base``).
+PERSONALIZE_MAX_ATTEMPTS (see ``providers.polling``). Each kind is a declaration
+(``providers.declaration.Kind``) run by the one generic provider in ``providers.provider``.
 """
 
-from .base import PersonalizeProviderError, PollSettings
 from .campaign import Campaign
 from .dataset import Dataset
 from .dataset_group import DatasetGroup
 from .dataset_import_job import DatasetImportJob
 from .event_tracker import EventTracker
 from .filter import Filter
+from .polling import PersonalizeProviderError, PollSettings
 from .schema import Schema
 from .solution import Solution
 from .solution_version import SolutionVersion

@@ -3,27 +3,39 @@
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
-import pulumi.dynamic
 from pulumi.dynamic import CheckFailure
 
-from .base import (
-    CREATE_FAILED,
-    NAME_MAX,
-    PersonalizeProvider,
-    PersonalizeProviderError,
-    arn_problem,
-    error_code,
-    is_unknown,
-    paginate,
-)
+from .checks import NAME_MAX, is_unknown
+from .client import error_code, paginate
+from .declaration import Field, Kind
+from .polling import CREATE_FAILED, PersonalizeProviderError
+from .provider import PersonalizeProvider
+from .resource import KindResource
 
 IMPORT_MODES = ("FULL", "INCREMENTAL")
 S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$")
 # Job names can never be reused (jobs cannot be deleted); a failed job's name gets a suffix.
 MAX_RETRY_NAMES = 9
+
+DATASET_IMPORT_JOB = Kind(
+    label="dataset import job",
+    noun="dataset_import_job",
+    fields={
+        "job_name": Field("jobName", required=True),
+        "dataset_arn": Field("datasetArn", required=True, arn_of="dataset"),
+        "data_location": Field("dataSource.dataLocation", required=True),
+        "role_arn": Field("roleArn", required=True, arn_of="iam:role"),
+        "import_mode": Field("importMode", default="FULL", choices=IMPORT_MODES),
+    },
+    name_key="job_name",
+    tagged=False,
+    has_delete=False,
+    # Deleting is a no-op, so deleting first would only take the old job out of state early.
+    delete_first=False,
+)
 
 
 def attempt_names(job_name: str) -> list[str]:
@@ -36,71 +48,19 @@ def attempt_names(job_name: str) -> list[str]:
 
 
 class DatasetImportJobProvider(PersonalizeProvider):
-    kind = "dataset import job"
-    name_key: ClassVar[str | None] = "job_name"
-    inputs: ClassVar[tuple[str, ...]] = (
-        "job_name",
-        "dataset_arn",
-        "data_location",
-        "role_arn",
-        "import_mode",
-    )
-    required: ClassVar[tuple[str, ...]] = ("job_name", "dataset_arn", "data_location", "role_arn")
-    defaults: ClassVar[dict[str, Any]] = {"import_mode": "FULL"}
-    tagged: ClassVar[bool] = False
-    updatable: ClassVar[tuple[str, ...]] = ()
-    # Deleting is a no-op, so deleting first would only take the old job out of state early.
-    delete_first: ClassVar[bool | None] = False
-    has_delete: ClassVar[bool] = False
+    declaration = DATASET_IMPORT_JOB
 
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
-        failures = []
-        mode = inputs.get("import_mode")
-        if not is_unknown(mode) and mode not in IMPORT_MODES:
-            failures.append(
-                CheckFailure(
-                    "import_mode",
-                    f"import_mode must be one of {', '.join(IMPORT_MODES)}, got {mode!r}",
-                )
-            )
         location = inputs.get("data_location")
-        if (
-            location is not None
-            and not is_unknown(location)
-            and not (isinstance(location, str) and S3_URI.match(location))
-        ):
-            failures.append(
-                CheckFailure(
-                    "data_location",
-                    f"data_location must be an s3://bucket/key URI, got {location!r}",
-                )
-            )
-        role = inputs.get("role_arn")
-        if role is not None and not is_unknown(role):
-            problem = arn_problem(role, "iam", "role")
-            if problem:
-                failures.append(CheckFailure("role_arn", f"role_arn {problem}"))
-        dataset = inputs.get("dataset_arn")
-        if dataset is not None and not is_unknown(dataset):
-            problem = arn_problem(dataset, "personalize", "dataset")
-            if problem:
-                failures.append(CheckFailure("dataset_arn", f"dataset_arn {problem}"))
-        return failures
-
-    def _create_named(self, client: Any, props: dict[str, Any], job_name: str) -> str:
-        response = client.create_dataset_import_job(
-            jobName=job_name,
-            datasetArn=props["dataset_arn"],
-            dataSource={"dataLocation": props["data_location"]},
-            roleArn=props["role_arn"],
-            importMode=props.get("import_mode") or "FULL",
-        )
-        return str(response["datasetImportJobArn"])
-
-    def _create(self, client: Any, props: dict[str, Any]) -> str:
-        return self._create_named(client, props, props["job_name"])
+        if location is None or is_unknown(location):
+            return []
+        if isinstance(location, str) and S3_URI.match(location):
+            return []
+        message = f"data_location must be an s3://bucket/key URI, got {location!r}"
+        return [CheckFailure("data_location", message)]
 
     def _create_or_adopt(self, client: Any, props: dict[str, Any]) -> str:
+        """The first of the attempt names not taken by a failed job: adopt it or create it."""
         existing = {
             item["jobName"]: item
             for item in paginate(
@@ -114,7 +74,7 @@ class DatasetImportJobProvider(PersonalizeProvider):
             found = existing.get(name)
             if found is None:
                 try:
-                    return self._create_named(client, props, name)
+                    return self._create(client, {**props, "job_name": name})
                 except Exception as exc:
                     if error_code(exc) == "ResourceAlreadyExistsException":
                         raise PersonalizeProviderError(
@@ -138,62 +98,23 @@ class DatasetImportJobProvider(PersonalizeProvider):
             "fix the data or role and change job_name"
         )
 
-    def _describe(self, client: Any, arn: str) -> dict[str, Any]:
-        return dict(client.describe_dataset_import_job(datasetImportJobArn=arn)["datasetImportJob"])
-
-    def _delete(self, _client: Any, _arn: str) -> None:
-        """Import jobs have no delete API; they go with their dataset."""
+    def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
+        # Unreported, the import mode is the service's default, FULL (botocore model,
+        # CreateDatasetImportJob importMode).
+        found = {**described, "importMode": described.get("importMode") or "FULL"}
+        return super()._mismatches(props, found)
 
     def _failure_reason(self, described: dict[str, Any]) -> str:
         reason = super()._failure_reason(described)
         return f"{reason} (the next attempt with the same job_name runs as '<job_name>-rN')"
 
-    def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
-        diffs = []
-        actual = {
-            "dataset_arn": described.get("datasetArn"),
-            "data_location": (described.get("dataSource") or {}).get("dataLocation"),
-            "role_arn": described.get("roleArn"),
-            "import_mode": described.get("importMode") or "FULL",
-        }
-        for key, found in actual.items():
-            if found is not None and found != props.get(key):
-                diffs.append(f"{key}: wanted {props.get(key)!r}, found {found!r}")
-        return diffs
 
-
-class DatasetImportJob(pulumi.dynamic.Resource, module="personalize", name="DatasetImportJob"):
+class DatasetImportJob(KindResource, module="personalize", name="DatasetImportJob"):
     """Imports a CSV into a dataset. Any change replaces it (put a content hash in job_name)."""
 
+    provider_class = DatasetImportJobProvider
     job_name: pulumi.Output[str]
     dataset_arn: pulumi.Output[str]
     data_location: pulumi.Output[str]
     role_arn: pulumi.Output[str]
     import_mode: pulumi.Output[str]
-    region: pulumi.Output[str]
-    arn: pulumi.Output[str]
-    status: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        job_name: pulumi.Input[str],
-        dataset_arn: pulumi.Input[str],
-        data_location: pulumi.Input[str],
-        role_arn: pulumi.Input[str],
-        region: pulumi.Input[str],
-        import_mode: pulumi.Input[str] = "FULL",
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {
-            "job_name": job_name,
-            "dataset_arn": dataset_arn,
-            "data_location": data_location,
-            "role_arn": role_arn,
-            "import_mode": import_mode,
-            "region": region,
-            "arn": None,
-            "status": None,
-        }
-        super().__init__(DatasetImportJobProvider(), resource_name, props, opts)

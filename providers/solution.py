@@ -6,29 +6,18 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
-import pulumi.dynamic
 from pulumi.dynamic import CheckFailure
 
-from .base import (
-    ACTIVE,
-    CREATE_FAILED,
-    IN_FLIGHT,
-    PersonalizeProvider,
-    PersonalizeProviderError,
-    Waiter,
-    api_tags,
-    arn_failures,
-    error_code,
-    find_by_name,
-    is_not_found,
-    is_unknown,
-    normalize_config,
-    paginate,
-    subset_differences,
-)
+from .checks import is_unknown, normalize_config
+from .client import paginate
+from .declaration import DATASET_GROUP_ARN, NAME, Field, Kind
+from .polling import ACTIVE, CREATE_FAILED, IN_FLIGHT, PersonalizeProviderError
+from .provider import PersonalizeProvider
+from .resource import KindResource
+from .training import stop_training, wait_versions_settled
 
 SOLUTION_CONFIG_KEYS = (
     "eventValueThreshold",
@@ -64,35 +53,32 @@ def settings_id(settings: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:SETTINGS_ID_LENGTH]
 
 
+SOLUTION = Kind(
+    label="solution",
+    noun="solution",
+    fields={
+        "name": NAME,
+        "dataset_group_arn": DATASET_GROUP_ARN,
+        "recipe_arn": Field("recipeArn", required=True, arn_of="recipe"),
+        # UpdateSolution changes auto-training in place; everything else needs a new solution.
+        # The API defaults it to true (a weekly retrain nobody asked for): always sent.
+        "perform_auto_training": Field(
+            "performAutoTraining", default=False, value_type=bool, updatable=True, live=True
+        ),
+        "auto_training_schedule": Field(updatable=True),
+        "perform_hpo": Field("performHPO", default=False, value_type=bool),
+        "event_type": Field("eventType"),
+        "solution_config": Field("solutionConfig", value_type=dict),
+    },
+    parent="dataset_group_arn",
+)
+
+
 class SolutionProvider(PersonalizeProvider):
-    kind = "solution"
-    inputs: ClassVar[tuple[str, ...]] = (
-        "name",
-        "dataset_group_arn",
-        "recipe_arn",
-        "perform_auto_training",
-        "auto_training_schedule",
-        "perform_hpo",
-        "event_type",
-        "solution_config",
-    )
-    required: ClassVar[tuple[str, ...]] = ("name", "dataset_group_arn", "recipe_arn")
-    defaults: ClassVar[dict[str, Any]] = {"perform_auto_training": False, "perform_hpo": False}
-    # UpdateSolution changes auto-training in place; everything else needs a new solution.
-    updatable: ClassVar[tuple[str, ...]] = (
-        "tags",
-        "perform_auto_training",
-        "auto_training_schedule",
-    )
+    declaration = SOLUTION
 
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
-        failures = arn_failures(
-            inputs, {"dataset_group_arn": "dataset-group", "recipe_arn": "recipe"}
-        )
-        for key in ("perform_auto_training", "perform_hpo"):
-            value = inputs.get(key)
-            if not is_unknown(value) and not isinstance(value, bool):
-                failures.append(CheckFailure(key, f"{key} must be true or false, got {value!r}"))
+        failures = []
         schedule = inputs.get("auto_training_schedule")
         if schedule is not None and not is_unknown(schedule):
             if not isinstance(schedule, str) or not SCHEDULE.match(schedule):
@@ -129,32 +115,14 @@ class SolutionProvider(PersonalizeProvider):
                     )
         return failures
 
-    def _solution_config(self, props: Mapping[str, Any]) -> dict[str, Any]:
+    def _create_args(self, props: dict[str, Any]) -> dict[str, Any]:
+        """solutionConfig also carries the auto-training schedule."""
+        args = super()._create_args(props)
         config = dict(props.get("solution_config") or {})
         if props.get("auto_training_schedule"):
             config["autoTrainingConfig"] = {"schedulingExpression": props["auto_training_schedule"]}
-        return config
-
-    def _create(self, client: Any, props: dict[str, Any]) -> str:
-        kwargs: dict[str, Any] = {
-            "name": props["name"],
-            "datasetGroupArn": props["dataset_group_arn"],
-            "recipeArn": props["recipe_arn"],
-            "performHPO": bool(props.get("perform_hpo")),
-            # The API defaults this to true (a weekly retrain nobody asked for): always send it.
-            "performAutoTraining": bool(props.get("perform_auto_training")),
-        }
-        if props.get("event_type"):
-            kwargs["eventType"] = props["event_type"]
-        config = self._solution_config(props)
-        if config:
-            kwargs["solutionConfig"] = config
-        if props.get("tags"):
-            kwargs["tags"] = api_tags(props["tags"])
-        return str(client.create_solution(**kwargs)["solutionArn"])
-
-    def _describe(self, client: Any, arn: str) -> dict[str, Any]:
-        return dict(client.describe_solution(solutionArn=arn)["solution"])
+        args.pop("solutionConfig", None)
+        return {**args, "solutionConfig": config} if config else args
 
     def _status(self, described: dict[str, Any]) -> str:
         status = str(described.get("status", ""))
@@ -181,12 +149,7 @@ class SolutionProvider(PersonalizeProvider):
         super()._on_failed(client, arn, props, described)
 
     def _update(
-        self,
-        client: Any,
-        arn: str,
-        _olds: dict[str, Any],
-        news: dict[str, Any],
-        _changed: list[str],
+        self, client: Any, arn: str, _olds: dict[str, Any], news: dict[str, Any], _: list[str]
     ) -> None:
         kwargs: dict[str, Any] = {
             "solutionArn": arn,
@@ -197,9 +160,6 @@ class SolutionProvider(PersonalizeProvider):
                 "autoTrainingConfig": {"schedulingExpression": news["auto_training_schedule"]}
             }
         client.update_solution(**kwargs)
-
-    def _delete(self, client: Any, arn: str) -> None:
-        client.delete_solution(solutionArn=arn)
 
     def _before_delete(self, client: Any, arn: str) -> None:
         """Refuse at once if a campaign serves it; stop trainings still running.
@@ -221,91 +181,23 @@ class SolutionProvider(PersonalizeProvider):
                 "solution_config replaces the solution: give the new one a new name, as the "
                 "model component does, so it is created before the old one is deleted.)"
             )
-        stopped = []
-        for version in paginate(
-            client, "list_solution_versions", "solutionVersions", solutionArn=arn
-        ):
-            if version.get("status") in IN_FLIGHT:
-                try:
-                    client.stop_solution_version_creation(
-                        solutionVersionArn=version["solutionVersionArn"]
-                    )
-                    stopped.append(version["solutionVersionArn"])
-                except Exception as exc:
-                    # Finished or already stopping in the meantime: nothing to stop.
-                    if error_code(exc) not in (
-                        "ResourceNotFoundException",
-                        "ResourceInUseException",
-                    ):
-                        raise
-        if stopped:
-            wait_versions_settled(client, stopped)
-
-    def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
-        return find_by_name(
-            client,
-            "list_solutions",
-            "solutions",
-            "solutionArn",
-            props["name"],
-            datasetGroupArn=props["dataset_group_arn"],
-        )
-
-    def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
-        wanted = {
-            "datasetGroupArn": props["dataset_group_arn"],
-            "recipeArn": props["recipe_arn"],
-            "performHPO": bool(props.get("perform_hpo")),
-            "performAutoTraining": bool(props.get("perform_auto_training")),
-            "eventType": props.get("event_type") or None,
-            "solutionConfig": self._solution_config(props) or None,
-        }
-        names = {
-            "datasetGroupArn": "dataset_group_arn",
-            "recipeArn": "recipe_arn",
-            "performHPO": "perform_hpo",
-            "performAutoTraining": "perform_auto_training",
-            "eventType": "event_type",
-            "solutionConfig": "solution_config",
-        }
-        diffs: list[str] = []
-        for key, value in wanted.items():
-            diffs.extend(subset_differences(value, described.get(key), names[key]))
-        return diffs
-
-    def _live_inputs(self, described: dict[str, Any]) -> dict[str, Any]:
-        live: dict[str, Any] = {}
-        if "performAutoTraining" in described:
-            live["perform_auto_training"] = bool(described["performAutoTraining"])
-        return live
+        running = [
+            str(version["solutionVersionArn"])
+            for version in paginate(
+                client, "list_solution_versions", "solutionVersions", solutionArn=arn
+            )
+            if version.get("status") in IN_FLIGHT
+        ]
+        for version_arn in running:
+            stop_training(client, version_arn)
+        if running:
+            wait_versions_settled(client, running)
 
 
-def wait_versions_settled(client: Any, arns: list[str]) -> None:
-    """Wait until none of these solution versions is still creating or stopping."""
-    waiter = Waiter()
-    pending = list(arns)
-
-    def probe() -> bool | None:
-        for arn in list(pending):
-            try:
-                status = client.describe_solution_version(solutionVersionArn=arn)[
-                    "solutionVersion"
-                ]["status"]
-            except Exception as exc:
-                if is_not_found(exc):
-                    pending.remove(arn)
-                    continue
-                raise
-            if status not in (*IN_FLIGHT, "CREATE STOPPING"):
-                pending.remove(arn)
-        return True if not pending else None
-
-    waiter.until(probe, f"solution versions {pending} to stop", waiter.settings.delete_timeout)
-
-
-class Solution(pulumi.dynamic.Resource, module="personalize", name="Solution"):
+class Solution(KindResource, module="personalize", name="Solution"):
     """A Personalize solution. Auto-training settings update in place; the rest replaces."""
 
+    provider_class = SolutionProvider
     name: pulumi.Output[str]
     dataset_group_arn: pulumi.Output[str]
     recipe_arn: pulumi.Output[str]
@@ -314,39 +206,4 @@ class Solution(pulumi.dynamic.Resource, module="personalize", name="Solution"):
     perform_hpo: pulumi.Output[bool]
     event_type: pulumi.Output[str | None]
     solution_config: pulumi.Output[Mapping[str, Any] | None]
-    region: pulumi.Output[str]
     tags: pulumi.Output[Mapping[str, str] | None]
-    arn: pulumi.Output[str]
-    status: pulumi.Output[str]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        name: pulumi.Input[str],
-        dataset_group_arn: pulumi.Input[str],
-        recipe_arn: pulumi.Input[str],
-        region: pulumi.Input[str],
-        perform_auto_training: pulumi.Input[bool] = False,
-        auto_training_schedule: pulumi.Input[str] | None = None,
-        perform_hpo: pulumi.Input[bool] = False,
-        event_type: pulumi.Input[str] | None = None,
-        solution_config: pulumi.Input[Mapping[str, Any]] | None = None,
-        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {
-            "name": name,
-            "dataset_group_arn": dataset_group_arn,
-            "recipe_arn": recipe_arn,
-            "perform_auto_training": perform_auto_training,
-            "auto_training_schedule": auto_training_schedule,
-            "perform_hpo": perform_hpo,
-            "event_type": event_type,
-            "solution_config": solution_config,
-            "region": region,
-            "tags": tags,
-            "arn": None,
-            "status": None,
-        }
-        super().__init__(SolutionProvider(), resource_name, props, opts)

@@ -4,32 +4,46 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import pulumi
 import pulumi.dynamic
 from pulumi.dynamic import CheckFailure, UpdateResult
 
-from .base import (
-    ACTIVE,
-    IN_FLIGHT,
-    PersonalizeProvider,
-    PersonalizeProviderError,
-    arn_problem,
-    credentials_guarded,
-    error_code,
-    is_not_found,
-    is_unknown,
-    name_problem,
-    paginate,
-)
-from .solution import wait_versions_settled
+from .checks import is_unknown, name_problem
+from .client import credentials_guarded, error_code, is_not_found, paginate
+from .declaration import Field, Kind
+from .polling import ACTIVE, IN_FLIGHT, PersonalizeProviderError
+from .provider import PersonalizeProvider
+from .resource import KindResource
 from .tags import tag_value
+from .training import SETTLING, stop_training, wait_versions_settled
 
 TRAINING_MODES = ("FULL", "UPDATE")
 # The fingerprint travels as a tag (made a valid tag value by tag_value) so a later `up` can
 # find its training again.
 TRAINING_INPUTS_TAG = "pulumi:training-inputs"
+
+SOLUTION_VERSION = Kind(
+    label="solution version",
+    noun="solution_version",
+    fields={
+        "solution_arn": Field("solutionArn", required=True, arn_of="solution"),
+        "training_mode": Field("trainingMode", default="FULL", choices=TRAINING_MODES),
+        "name": Field("name"),
+        "training_inputs": Field(default=""),
+        # A new gate re-checks the same training; anything else trains a new version.
+        "quality_gate": Field(updatable=True, value_type=dict),
+    },
+    name_key=None,  # the name is optional
+    tagged=False,
+    # No DeleteSolutionVersion exists: a version goes with its solution (delete() stops a
+    # training still running).
+    has_delete=False,
+    # Create the new version first so the campaign switches to it in place.
+    delete_first=False,
+    outputs={"metrics": None},
+)
 
 
 def gate_failures(arn: str, metrics: Mapping[str, float], gate: Mapping[str, Any]) -> list[str]:
@@ -51,42 +65,14 @@ def gate_failures(arn: str, metrics: Mapping[str, float], gate: Mapping[str, Any
 
 
 class SolutionVersionProvider(PersonalizeProvider):
-    kind = "solution version"
-    name_key: ClassVar[str | None] = None  # the name is optional
-    inputs: ClassVar[tuple[str, ...]] = (
-        "solution_arn",
-        "training_mode",
-        "name",
-        "training_inputs",
-        "quality_gate",
-    )
-    required: ClassVar[tuple[str, ...]] = ("solution_arn",)
-    defaults: ClassVar[dict[str, Any]] = {"training_mode": "FULL", "training_inputs": ""}
-    tagged: ClassVar[bool] = False
-    # A new gate re-checks the same training; anything else trains a new version.
-    updatable: ClassVar[tuple[str, ...]] = ("quality_gate",)
-    # Create the new version first so the campaign switches to it in place.
-    delete_first: ClassVar[bool | None] = False
-    resumes: ClassVar[str] = (
+    declaration = SOLUTION_VERSION
+    resumes = (
         "the training goes on, and the next `pulumi up` adopts it by its "
         f"{TRAINING_INPUTS_TAG} tag (running or finished) instead of training again."
     )
 
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         failures = []
-        solution = inputs.get("solution_arn")
-        if solution is not None and not is_unknown(solution):
-            problem = arn_problem(solution, "personalize", "solution")
-            if problem:
-                failures.append(CheckFailure("solution_arn", f"solution_arn {problem}"))
-        mode = inputs.get("training_mode")
-        if not is_unknown(mode) and mode not in TRAINING_MODES:
-            failures.append(
-                CheckFailure(
-                    "training_mode",
-                    f"training_mode must be one of {', '.join(TRAINING_MODES)}, got {mode!r}",
-                )
-            )
         name = inputs.get("name")
         if name is not None and not is_unknown(name):
             problem = name_problem(name)
@@ -114,20 +100,10 @@ class SolutionVersionProvider(PersonalizeProvider):
                         )
         return failures
 
-    def _create(self, client: Any, props: dict[str, Any]) -> str:
-        kwargs: dict[str, Any] = {
-            "solutionArn": props["solution_arn"],
-            "trainingMode": props.get("training_mode") or "FULL",
-            "tags": [
-                {
-                    "tagKey": TRAINING_INPUTS_TAG,
-                    "tagValue": tag_value(props.get("training_inputs") or ""),
-                }
-            ],
-        }
-        if props.get("name"):
-            kwargs["name"] = props["name"]
-        return str(client.create_solution_version(**kwargs)["solutionVersionArn"])
+    def _create_args(self, props: dict[str, Any]) -> dict[str, Any]:
+        fingerprint = tag_value(props.get("training_inputs") or "")
+        tags = [{"tagKey": TRAINING_INPUTS_TAG, "tagValue": fingerprint}]
+        return {**super()._create_args(props), "tags": tags}
 
     def _create_or_adopt(self, client: Any, props: dict[str, Any]) -> str:
         # A training is hours of work and money. A later `up` with the same training inputs picks
@@ -181,6 +157,7 @@ class SolutionVersionProvider(PersonalizeProvider):
         return None
 
     def _find_existing(self, client: Any, props: dict[str, Any]) -> str | None:
+        """The version of the solution that has this one's name (listing does not say names)."""
         if not props.get("name"):
             return None
         for version in paginate(
@@ -190,16 +167,6 @@ class SolutionVersionProvider(PersonalizeProvider):
             if self._describe(client, arn).get("name") == props["name"]:
                 return arn
         return None
-
-    def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:
-        diffs = []
-        mode = props.get("training_mode") or "FULL"
-        if described.get("trainingMode") and described["trainingMode"] != mode:
-            diffs.append(f"training_mode: wanted {mode!r}, found {described['trainingMode']!r}")
-        return diffs
-
-    def _describe(self, client: Any, arn: str) -> dict[str, Any]:
-        return dict(client.describe_solution_version(solutionVersionArn=arn)["solutionVersion"])
 
     def _on_failed(
         self, _client: Any, arn: str, props: dict[str, Any], described: dict[str, Any]
@@ -256,49 +223,18 @@ class SolutionVersionProvider(PersonalizeProvider):
                 return
             raise
         if status in IN_FLIGHT:
-            try:
-                client.stop_solution_version_creation(solutionVersionArn=id_)
-            except Exception as exc:
-                if error_code(exc) not in ("ResourceNotFoundException", "ResourceInUseException"):
-                    raise
-        if status in (*IN_FLIGHT, "CREATE STOPPING"):
+            stop_training(client, id_)
+        if status in SETTLING:
             wait_versions_settled(client, [id_])
 
 
-class SolutionVersion(pulumi.dynamic.Resource, module="personalize", name="SolutionVersion"):
+class SolutionVersion(KindResource, module="personalize", name="SolutionVersion"):
     """A trained model. Changing training_inputs (or mode, name) trains a new version first."""
 
+    provider_class = SolutionVersionProvider
     solution_arn: pulumi.Output[str]
     training_mode: pulumi.Output[str]
     name: pulumi.Output[str | None]
     training_inputs: pulumi.Output[str]
     quality_gate: pulumi.Output[Mapping[str, float] | None]
-    region: pulumi.Output[str]
-    arn: pulumi.Output[str]
-    status: pulumi.Output[str]
     metrics: pulumi.Output[Mapping[str, float]]
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        solution_arn: pulumi.Input[str],
-        region: pulumi.Input[str],
-        training_mode: pulumi.Input[str] = "FULL",
-        name: pulumi.Input[str] | None = None,
-        training_inputs: pulumi.Input[str] = "",
-        quality_gate: pulumi.Input[Mapping[str, pulumi.Input[float]]] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {
-            "solution_arn": solution_arn,
-            "training_mode": training_mode,
-            "name": name,
-            "training_inputs": training_inputs,
-            "quality_gate": quality_gate,
-            "region": region,
-            "arn": None,
-            "status": None,
-            "metrics": None,
-        }
-        super().__init__(SolutionVersionProvider(), resource_name, props, opts)

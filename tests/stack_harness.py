@@ -1,7 +1,16 @@
-"""The program under Pulumi's mocks, for unit tests: every stack file, deterministic outputs."""
+"""The program under Pulumi's mocks, for unit tests: every stack file, deterministic outputs.
+
+Two kinds of test read stack files. Properties that must hold for any stack (least privilege,
+encryption, what waits for what) run on every `Pulumi.*.yaml` present, the user's own included:
+parametrize them over STACK_FILES. Checks of what a shipped stack file sets (its prefix, region,
+thresholds, routes) run on the shipped stacks only: decorate them with `shipped_only`.
+"""
 
 from __future__ import annotations
 
+import functools
+
+import pytest
 import yaml
 
 from local.program import (
@@ -19,6 +28,7 @@ __all__ = [
     "ACCOUNT_ID",
     "ROOT",
     "SECURITY_VARIANTS",
+    "SHIPPED_STACKS",
     "STACK_FILES",
     "DeterministicMocks",
     "Registration",
@@ -26,8 +36,23 @@ __all__ = [
     "merged",
     "run_program",
     "run_variant",
+    "shipped_only",
     "stack_config",
+    "stack_run",
 ]
+
+# The stack files this repository ships; tests may know what they set.
+SHIPPED_STACKS = ("dev", "prod")
+
+# For a test that takes the module's `run` fixture (parametrized over STACK_FILES) but checks
+# what the shipped stack files set: run it on those only.
+shipped_only = pytest.mark.parametrize("run", SHIPPED_STACKS, indirect=True)
+
+
+@functools.cache
+def stack_run(stack: str) -> StackRun:
+    """Each stack file's program run once per test session, shared by every test reading it."""
+    return run_program(stack)
 
 
 def merged(stack: str, section: str, **values: object) -> dict[str, object]:

@@ -6,12 +6,14 @@ A development and test dependency, never deployed. See README.md in this folder.
 from .backend import Backend
 from .errors import ServiceError
 from .lifecycle import PROFILES, Steps, Timing
+from .resources import Options
 from .server import EmulatorServer, RemoteEmulator, make_timing, run_emulator
 
 __all__ = [
     "PROFILES",
     "Backend",
     "EmulatorServer",
+    "Options",
     "RemoteEmulator",
     "ServiceError",
     "Steps",

@@ -7,10 +7,12 @@ import contextlib
 import sys
 
 from .lifecycle import PROFILES
+from .resources import Options
 from .server import EmulatorServer
 
 
-def main(argv: list[str] | None = None) -> int:
+def build(argv: list[str] | None = None) -> tuple[EmulatorServer, argparse.Namespace]:
+    """The server the command line describes (not yet serving)."""
     parser = argparse.ArgumentParser(
         prog="python -m local.personalize_emulator",
         description="Serve an Amazon Personalize emulator (control plane, events, runtime).",
@@ -30,6 +32,16 @@ def main(argv: list[str] | None = None) -> int:
         help="multiply every step duration (e.g. 0.01 with --profile real)",
     )
     parser.add_argument("--account-id", default="123456789012", help="account id used in ARNs")
+    parser.add_argument(
+        "--recommend-interacted",
+        action="store_true",
+        help="USER_PERSONALIZATION campaigns may recommend items the user interacted with",
+    )
+    parser.add_argument(
+        "--strict-csv-headers",
+        action="store_true",
+        help="CSV headers must spell the schema's field names in the same case",
+    )
     args = parser.parse_args(argv)
     server = EmulatorServer(
         args.host,
@@ -37,7 +49,16 @@ def main(argv: list[str] | None = None) -> int:
         time_scale=args.time_scale,
         profile=args.profile,
         account_id=args.account_id,
+        options=Options(
+            recommend_interacted=args.recommend_interacted,
+            strict_csv_headers=args.strict_csv_headers,
+        ),
     )
+    return server, args
+
+
+def main(argv: list[str] | None = None) -> int:
+    server, args = build(argv)
     print(
         f"Personalize emulator listening on {server.url} (profile {args.profile}, "
         f"time scale {args.time_scale})",

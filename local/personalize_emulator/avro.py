@@ -42,6 +42,15 @@ class AvroSchema:
                 return f
         return None
 
+    def lookup(self, name: str) -> Field | None:
+        """The field a CSV header, filter or metadata column names, matched without regard to
+        case (AWS's samples write headers and identifiers in other cases than the schema)."""
+        exact = self.field(name)
+        if exact is not None:
+            return exact
+        wanted = name.upper()
+        return next((f for f in self.fields if f.name.upper() == wanted), None)
+
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -133,7 +142,7 @@ def _convert(f: Field, text: str) -> Any:
 
 
 def read_csv(
-    schema: AvroSchema, body: str, dataset_type: str, location: str
+    schema: AvroSchema, body: str, dataset_type: str, location: str, *, strict_case: bool = False
 ) -> list[dict[str, Any]]:
     """Rows of an import file checked against the schema; ImportFailedError names a problem."""
     reader = csv.reader(io.StringIO(body))
@@ -141,17 +150,17 @@ def read_csv(
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise ImportFailedError(f"Input file {location} is empty") from None
-    known = set(schema.names)
-    extra = [h for h in header if h not in known]
+    fields = [schema.field(h) if strict_case else schema.lookup(h) for h in header]
+    extra = [h for h, f in zip(header, fields, strict=True) if f is None]
     if extra:
         raise ImportFailedError(
             f"Input CSV {location} has columns not in the schema: {extra}; "
             f"schema fields are {schema.names}"
         )
-    missing = [f.name for f in schema.fields if not f.nullable and f.name not in header]
+    present = {f.name for f in fields if f is not None}
+    missing = [f.name for f in schema.fields if not f.nullable and f.name not in present]
     if missing:
         raise ImportFailedError(f"Input CSV {location} is missing required columns: {missing}")
-    fields = [schema.field(h) for h in header]
     rows: list[dict[str, Any]] = []
     for line_no, values in enumerate(reader, start=2):
         if not values:

@@ -1,30 +1,41 @@
-"""A useful subset of the Personalize filter expression language.
+"""The Personalize filter expression language (parsing; ``filtering`` applies it).
 
-Supported (stages may be chained with ``|``; conditions joined with AND / OR, AND binding tighter):
+Grammar (keywords, dataset names and field names in any case, as AWS's own samples write them):
 
-    EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch", "click")   ("*" = any event type)
-    INCLUDE ItemID WHERE Items.GENRES IN ($GENRE)                        (values from filterValues)
-    EXCLUDE ItemID WHERE Items.YEAR >= 2000                              (=, !=, <, <=, >, >=)
-    INCLUDE ItemID WHERE Items.GENRES NOT IN ("Horror")
+    expression := stage ("|" stage)*
+    stage      := (INCLUDE | EXCLUDE) ItemID WHERE condition ((AND | OR) condition)* [IF user]
+                | (INCLUDE | EXCLUDE) UserID WHERE condition ((AND | OR) condition)*
+    condition  := Items.<FIELD> (IN | NOT IN) (values) | Items.<FIELD> <op> value
+                | Users.<FIELD> ... (UserID filters)
+                | Interactions.EVENT_TYPE (IN | NOT IN) (values)      ("*" = any event type)
+    user       := CurrentUser.<FIELD> <op> value (AND CurrentUser.<FIELD> <op> value)*
+    value      := "string" | number | $PARAM | CurrentItem.<FIELD>
+    op         := = | != | < | <= | > | >=
 
-Anything else (Users./CurrentUser. conditions, IF clauses, ActionID/UserID filters) is refused at
-CreateFilter, so a filter that is accepted is one this module really applies.
+Rules from the filter-expression pages of the developer guide: AND / OR may only join conditions
+on the dataset of the first condition (Interactions and Items stages are chained with ``|``);
+``IF`` checks ``CurrentUser`` once, at the end; ``CurrentItem`` only works for related-items
+recipes; case is ignored only when matching event types (item values match exactly); boolean
+fields cannot be filtered on. UserID filters (for the user segments of batch segment jobs) are
+parsed and kept, but no recommendation request can use them; ActionID filters (Actions datasets,
+not emulated) are refused at CreateFilter.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidInputException
 
 _TOKEN = re.compile(
-    r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<param>\$[A-Za-z0-9_]+)|(?P<number>-?\d+(?:\.\d+)?)'
-    r"|(?P<op>>=|<=|!=|=|>|<)|(?P<punct>[(),|])|(?P<word>[A-Za-z_][A-Za-z0-9_.]*))"
+    r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\')|(?P<param>\$[A-Za-z0-9_]+)'
+    r"|(?P<number>-?\d+(?:\.\d+)?)|(?P<op>>=|<=|!=|=|>|<)|(?P<punct>[(),|])"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_.]*))"
 )
-COMPARISONS = {
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "=": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b,
@@ -32,18 +43,33 @@ COMPARISONS = {
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
 }
+ITEMS = "Items"
+USERS = "Users"
+INTERACTIONS = "Interactions"
+CURRENT_USER = "CurrentUser"
+CURRENT_ITEM = "CurrentItem"
+_DATASETS = {
+    name.lower(): name for name in (ITEMS, USERS, INTERACTIONS, CURRENT_USER, CURRENT_ITEM)
+}
+ITEM_ID, USER_ID = "ItemID", "UserID"
+# What each filter target's WHERE conditions may read.
+_TARGETS = {
+    ITEM_ID.upper(): (ITEM_ID, (ITEMS, INTERACTIONS)),
+    USER_ID.upper(): (USER_ID, (USERS, INTERACTIONS)),
+}
 
 
 @dataclass(frozen=True)
 class Value:
     literal: Any = None
     param: str | None = None
+    current_item: str | None = None  # a field of the item the related-items request names
 
 
 @dataclass(frozen=True)
 class Condition:
-    dataset: str  # "Items" or "Interactions"
-    field: str
+    dataset: str  # ITEMS, INTERACTIONS or CURRENT_USER
+    field: str  # as written; matched to schema fields without regard to case
     op: str  # "IN", "NOT IN" or a comparison
     values: tuple[Value, ...]
 
@@ -51,30 +77,45 @@ class Condition:
 @dataclass(frozen=True)
 class Stage:
     include: bool
-    # Disjunction of conjunctions.
+    # Disjunction of conjunctions (AND binds tighter than OR).
     clauses: tuple[tuple[Condition, ...], ...]
+    # CurrentUser conditions (joined by AND): the stage applies only when they hold.
+    when: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True)
 class FilterExpression:
     stages: tuple[Stage, ...]
+    # ItemID filters filter recommendations; UserID filters filter batch segment jobs' users.
+    target: str = ITEM_ID
+
+    def conditions(self) -> list[Condition]:
+        return [c for s in self.stages for cl in s.clauses for c in cl] + [
+            c for s in self.stages for c in s.when
+        ]
 
     @property
     def parameters(self) -> set[str]:
-        return {
-            v.param
-            for s in self.stages
-            for clause in s.clauses
-            for c in clause
-            for v in c.values
-            if v.param is not None
-        }
+        return {v.param for c in self.conditions() for v in c.values if v.param is not None}
+
+    def fields(self, dataset: str) -> set[str]:
+        """Fields of ITEMS or CURRENT_USER the expression reads (CurrentItem reads Items)."""
+        found = {c.field for c in self.conditions() if c.dataset == dataset}
+        if dataset == ITEMS:
+            found |= {v.current_item for c in self.conditions() for v in c.values if v.current_item}
+        return found
 
     @property
-    def item_fields(self) -> set[str]:
-        return {
-            c.field for s in self.stages for cl in s.clauses for c in cl if c.dataset == "Items"
-        }
+    def uses_current_item(self) -> bool:
+        return any(v.current_item for c in self.conditions() for v in c.values)
+
+    @property
+    def includes_interactions(self) -> bool:
+        """True when a stage keeps only items the user interacted with ("watch again")."""
+        return any(
+            s.include and any(c.dataset == INTERACTIONS for cl in s.clauses for c in cl)
+            for s in self.stages
+        )
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -104,6 +145,10 @@ class _Parser:
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
+    def peek_word(self) -> str | None:
+        token = self.peek()
+        return token[1].upper() if token is not None and token[0] == "word" else None
+
     def take(self) -> tuple[str, str]:
         token = self.peek()
         if token is None:
@@ -120,172 +165,139 @@ class _Parser:
         return text
 
     def parse(self) -> FilterExpression:
-        stages = [self.stage()]
+        target, first = self.stage()
+        stages = [first]
         while self.peek() == ("punct", "|"):
             self.take()
-            stages.append(self.stage())
-        if self.peek() is not None:
+            other, stage = self.stage()
+            if other != target:
+                raise InvalidInputException(
+                    f"Filter expression: every stage must filter {target}, got {other}"
+                )
+            stages.append(stage)
+        token = self.peek()
+        if token is not None:
             raise InvalidInputException(
-                f"Filter expression: unsupported clause starting at {self.peek()[1]!r}"  # type: ignore[index]
+                f"Filter expression: unexpected {token[1]!r}; stages are joined with |"
             )
-        return FilterExpression(tuple(stages))
+        return FilterExpression(tuple(stages), target)
 
-    def stage(self) -> Stage:
+    def stage(self) -> tuple[str, Stage]:
         include = self.word("INCLUDE", "EXCLUDE").upper() == "INCLUDE"
-        target = self.word()
-        if target != "ItemID":
+        written = self.word()
+        if written.upper() not in _TARGETS:
             raise InvalidInputException(
-                f"Filter expression: only ItemID filters are supported, got {target!r}"
+                f"Filter expression: ItemID or UserID filters are emulated, got {written!r} "
+                "(ActionID filters need an Actions dataset)"
             )
+        target, datasets = _TARGETS[written.upper()]
         self.word("WHERE")
-        clauses = [[self.condition()]]
-        while self.peek() is not None and self.peek()[0] == "word":  # type: ignore[index]
-            joiner = self.word("AND", "OR").upper()
+        first = self.condition(datasets)
+        clauses = [[first]]
+        while self.peek_word() in ("AND", "OR"):
+            joiner = self.word().upper()
+            condition = self.condition(datasets)
+            if condition.dataset != first.dataset:
+                raise InvalidInputException(
+                    f"Filter expression: AND / OR can only join conditions on {first.dataset}; "
+                    f"chain a {condition.dataset} condition as another stage with |"
+                )
             if joiner == "AND":
-                clauses[-1].append(self.condition())
+                clauses[-1].append(condition)
             else:
-                clauses.append([self.condition()])
-        return Stage(include, tuple(tuple(c) for c in clauses))
+                clauses.append([condition])
+        when: list[Condition] = []
+        if self.peek_word() == "IF":
+            self.take()
+            when.append(self.user_condition())
+            while self.peek_word() == "AND":
+                self.take()
+                when.append(self.user_condition())
+        if when and target != ITEM_ID:
+            raise InvalidInputException("Filter expression: IF CurrentUser is for ItemID filters")
+        return target, Stage(include, tuple(tuple(c) for c in clauses), tuple(when))
 
-    def condition(self) -> Condition:
+    def _dataset_field(self) -> tuple[str, str, str]:
         name = self.word()
-        dataset, _, fname = name.partition(".")
-        if dataset not in ("Items", "Interactions") or not fname:
+        prefix, _, field = name.partition(".")
+        dataset = _DATASETS.get(prefix.lower(), prefix)
+        if not field or "." in field:
             raise InvalidInputException(
-                f"Filter expression: unsupported field {name!r}; use Items.<FIELD> or "
-                "Interactions.EVENT_TYPE"
+                f"Filter expression: expected <dataset>.<field>, got {name!r}"
             )
-        if dataset == "Interactions" and fname != "EVENT_TYPE":
+        return name, dataset, field
+
+    def condition(self, datasets: tuple[str, ...]) -> Condition:
+        name, dataset, field = self._dataset_field()
+        if dataset not in datasets:
             raise InvalidInputException(
-                f"Filter expression: only Interactions.EVENT_TYPE is supported, got {name!r}"
+                f"Filter expression: unsupported field {name!r} after WHERE; use "
+                f"{' or '.join(f'{d}.<FIELD>' for d in datasets if d != INTERACTIONS)} or "
+                "Interactions.EVENT_TYPE (CurrentUser goes in an IF clause at the end)"
             )
+        if dataset == INTERACTIONS and field.upper() != "EVENT_TYPE":
+            raise InvalidInputException(
+                f"Filter expression: interactions can only be filtered by EVENT_TYPE, got {name!r}"
+            )
+        op = self.operator()
+        if dataset == INTERACTIONS and op not in ("IN", "NOT IN"):
+            raise InvalidInputException("Interactions.EVENT_TYPE supports IN / NOT IN only")
+        values = self.values() if op in ("IN", "NOT IN") else (self.value(),)
+        star = any(v.literal == "*" for v in values)
+        if star and dataset != INTERACTIONS:
+            raise InvalidInputException('Filter expression: "*" only works for EVENT_TYPE')
+        return Condition(dataset, field, op, values)
+
+    def user_condition(self) -> Condition:
+        name, dataset, field = self._dataset_field()
+        if dataset != CURRENT_USER:
+            raise InvalidInputException(
+                f"Filter expression: an IF clause checks CurrentUser.<FIELD>, got {name!r}"
+            )
+        op = self.operator()
+        values = self.values() if op in ("IN", "NOT IN") else (self.value(),)
+        return Condition(CURRENT_USER, field, op, values)
+
+    def operator(self) -> str:
         kind, text = self.take()
         if kind == "op":
-            if dataset == "Interactions":
-                raise InvalidInputException("Interactions.EVENT_TYPE supports IN / NOT IN only")
-            return Condition(dataset, fname, text, (self.value(),))
+            return text
         if kind == "word" and text.upper() == "NOT":
             self.word("IN")
-            op = "NOT IN"
-        elif kind == "word" and text.upper() == "IN":
-            op = "IN"
-        else:
-            raise InvalidInputException(
-                f"Filter expression: expected IN or a comparison, got {text!r}"
-            )
-        if self.take() != ("punct", "("):
-            raise InvalidInputException("Filter expression: expected ( after IN")
+            return "NOT IN"
+        if kind == "word" and text.upper() == "IN":
+            return "IN"
+        raise InvalidInputException(f"Filter expression: expected IN or a comparison, got {text!r}")
+
+    def values(self) -> tuple[Value, ...]:
+        if self.peek() != ("punct", "("):
+            # IN CurrentItem.<FIELD> needs no parentheses.
+            return (self.value(),)
+        self.take()
         values = [self.value()]
         while self.peek() == ("punct", ","):
             self.take()
             values.append(self.value())
         if self.take() != ("punct", ")"):
             raise InvalidInputException("Filter expression: expected ) to close the IN list")
-        return Condition(dataset, fname, op, tuple(values))
+        return tuple(values)
 
     def value(self) -> Value:
         kind, text = self.take()
         if kind == "string":
-            return Value(literal=text[1:-1].replace('\\"', '"'))
+            quote = text[0]
+            return Value(literal=text[1:-1].replace("\\" + quote, quote))
         if kind == "number":
             return Value(literal=float(text))
         if kind == "param":
             return Value(param=text[1:])
+        if kind == "word":
+            prefix, _, field = text.partition(".")
+            if prefix.lower() == CURRENT_ITEM.lower() and field:
+                return Value(current_item=field)
         raise InvalidInputException(f"Filter expression: expected a value, got {text!r}")
 
 
 def parse(text: str) -> FilterExpression:
-    """Parse an expression; InvalidInputException for anything outside the supported subset."""
+    """Parse an expression; InvalidInputException for anything the language does not allow."""
     return _Parser(text).parse()
-
-
-def parse_filter_values(raw: str) -> list[Any]:
-    """A filterValues entry: comma-separated, each quoted ("Action","Comedy") or a bare number."""
-    values: list[Any] = []
-    for match in re.finditer(r'\s*("(?:[^"\\]|\\.)*"|[^,]+)\s*(?:,|$)', raw):
-        token = match.group(1).strip()
-        if token.startswith('"') and token.endswith('"') and len(token) >= 2:
-            values.append(token[1:-1].replace('\\"', '"'))
-        else:
-            try:
-                values.append(float(token))
-            except ValueError:
-                values.append(token)
-    return values
-
-
-def _as_number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _matches_any(field_value: Any, candidates: list[Any]) -> bool:
-    if field_value is None:
-        return False
-    if isinstance(field_value, str):
-        # Categorical values hold several categories separated by "|".
-        parts = {p.strip().lower() for p in field_value.split("|")}
-        for c in candidates:
-            if str(c).lower() in parts or (
-                _as_number(c) is not None and _as_number(field_value) == _as_number(c)
-            ):
-                return True
-        return False
-    number = _as_number(field_value)
-    return any(number is not None and number == _as_number(c) for c in candidates)
-
-
-def compile_filter(
-    expression: FilterExpression,
-    filter_values: Mapping[str, str],
-    items: Mapping[str, Mapping[str, Any]],
-    user_events: Mapping[str, set[str]],
-) -> Callable[[str], bool]:
-    """A predicate over item ids: True when the item passes every stage.
-
-    items: item id -> Items dataset row; user_events: item id -> event types of the current user.
-    """
-    missing = sorted(p for p in expression.parameters if p not in filter_values)
-    if missing:
-        raise InvalidInputException(f"filterValues is missing values for parameters {missing}")
-    resolved = {name: parse_filter_values(raw) for name, raw in filter_values.items()}
-
-    def values_of(cond: Condition) -> list[Any]:
-        out: list[Any] = []
-        for v in cond.values:
-            out.extend(resolved[v.param] if v.param is not None else [v.literal])
-        return out
-
-    def holds(cond: Condition, item: str) -> bool:
-        values = values_of(cond)
-        if cond.dataset == "Interactions":
-            types = user_events.get(item, set())
-            hit = bool(types) and ("*" in values or any(str(v) in types for v in values))
-            return hit if cond.op == "IN" else not hit
-        row = items.get(item)
-        field_value = None if row is None else row.get(cond.field)
-        if cond.op == "IN":
-            return _matches_any(field_value, values)
-        if cond.op == "NOT IN":
-            return field_value is not None and not _matches_any(field_value, values)
-        left, right = _as_number(field_value), _as_number(values[0]) if values else None
-        if left is None or right is None:
-            if field_value is None or not values:
-                return False
-            return bool(COMPARISONS[cond.op](str(field_value), str(values[0])))
-        return bool(COMPARISONS[cond.op](left, right))
-
-    def passes(item: str) -> bool:
-        for stage in expression.stages:
-            matched = any(all(holds(c, item) for c in clause) for clause in stage.clauses)
-            if matched != stage.include:
-                return False
-        return True
-
-    return passes

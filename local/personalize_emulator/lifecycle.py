@@ -32,6 +32,7 @@ KINDS = (
     "campaign-update",
     "event-tracker",
     "filter",
+    "recommender",
     "delete",
     "stop",
     "auto-training",
@@ -61,6 +62,7 @@ TEST_PROFILE: dict[str, Steps] = {
     "campaign-update": Steps(0.03, 0.12),
     "event-tracker": Steps(0.03, 0.07),
     "filter": Steps(0.03, 0.07),
+    "recommender": Steps(0.05, 0.2),
     "delete": Steps(0.03, 0.07),
     "stop": Steps(0.0, 0.1),
     # Delay before an auto-training solution starts its first version, after it goes ACTIVE.
@@ -79,6 +81,8 @@ REAL_PROFILE: dict[str, Steps] = {
     "campaign-update": Steps(60.0, 540.0),
     "event-tracker": Steps(10.0, 50.0),
     "filter": Steps(10.0, 50.0),
+    # Training and deployment together, as CreateRecommender does both.
+    "recommender": Steps(120.0, 4080.0),
     "delete": Steps(30.0, 30.0),
     "stop": Steps(0.0, 120.0),
     "auto-training": Steps(0.0, 3600.0),

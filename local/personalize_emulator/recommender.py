@@ -36,6 +36,9 @@ class Interaction:
     timestamp: float
     event_type: str = ""
     event_value: float | None = None
+    # Recorded from PutEvents as sent; not used by the model.
+    impression: tuple[str, ...] = ()
+    recommendation_id: str | None = None
 
 
 class TrainingError(Exception):
@@ -179,8 +182,9 @@ def recommend(
     allowed: Callable[[str], bool] | None = None,
     cold_items: Sequence[str] = (),
     exploration_weight: float = 0.0,
+    exclude_seen: bool = True,
 ) -> list[Scored]:
-    """Top items for a user, excluding what they interacted with.
+    """Top items for a user; unless exclude_seen is False, not what they interacted with.
 
     Scores are a softmax over the whole recommendable catalogue (model items the user has not
     interacted with, plus cold items), so they sum to 1 over it; what is returned is the top of
@@ -192,7 +196,7 @@ def recommend(
     cold = [c for c in dict.fromkeys(cold_items) if c not in model.index]
     neutral = float(np.mean(base)) if base.size else 0.0
     with_scores = model.kind not in (POPULARITY, TRENDING)
-    exclude_seen = model.kind not in (POPULARITY, TRENDING)
+    exclude_seen = exclude_seen and model.kind not in (POPULARITY, TRENDING)
     candidates = np.concatenate([base, np.full(len(cold), neutral)])
     mask = np.ones(candidates.size, dtype=bool)
     if exclude_seen:

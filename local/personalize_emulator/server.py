@@ -21,6 +21,7 @@ from . import spec
 from .backend import DEFAULT_ACCOUNT, Backend
 from .errors import InjectedError, ServiceError
 from .lifecycle import KINDS, Steps, Timing
+from .resources import Options
 
 DEFAULT_REGION = "us-east-1"
 _CREDENTIAL = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
@@ -208,11 +209,13 @@ class EmulatorServer:
         account_id: str = DEFAULT_ACCOUNT,
         s3_endpoint_url: str | None = None,
         backend: Backend | None = None,
+        options: Options | None = None,
     ) -> None:
         self.backend = backend or Backend(
             make_timing(time_scale, profile, durations),
             account_id=account_id,
             s3_endpoint_url=s3_endpoint_url,
+            options=options,
         )
         self._httpd = _HTTPServer((host, port), self.backend)
         self._thread: threading.Thread | None = None
@@ -304,6 +307,7 @@ def run_emulator(
     durations: Mapping[str, tuple[float, float] | Steps] | None = None,
     account_id: str = DEFAULT_ACCOUNT,
     s3_endpoint_url: str | None = None,
+    options: Options | None = None,
 ) -> Iterator[EmulatorServer]:
     """Serve the emulator on a free loopback port for the duration of a with-block."""
     server = EmulatorServer(
@@ -314,6 +318,7 @@ def run_emulator(
         durations=durations,
         account_id=account_id,
         s3_endpoint_url=s3_endpoint_url,
+        options=options,
     ).start()
     try:
         yield server

@@ -8,10 +8,10 @@ model, so every operation gets the same checks without per-field code.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from typing import Any
 
+import regex  # type: ignore[import-untyped,unused-ignore]
 from botocore.model import (  # type: ignore[import-untyped,unused-ignore]
     ListShape,
     MapShape,
@@ -21,26 +21,25 @@ from botocore.model import (  # type: ignore[import-untyped,unused-ignore]
 
 from .errors import InvalidInputException
 
-# Java regex classes used in the models, mapped to Python's nearest equivalents.
-_JAVA_CLASSES = {
-    r"\p{ASCII}": r"[\x00-\x7F]",
-    r"\p{L}": r"\w",
-    r"\p{N}": r"\d",
-    r"\p{Z}": r"\s",
-}
+
+class PatternError(Exception):
+    """A pattern in the service model that this validator cannot apply: an emulator bug."""
 
 
 @functools.cache
-def _compiled(pattern: str) -> re.Pattern[str] | None:
-    translated = pattern
-    for java, python in _JAVA_CLASSES.items():
-        # Inside a character class the brackets of the ASCII replacement must go.
-        translated = translated.replace(java, python)
-    translated = translated.replace(r"[[\x00-\x7F]", r"[\x00-\x7F")
+def compiled(pattern: str) -> regex.Pattern[str]:
+    """The model's (Java-flavoured) pattern, compiled with the same meaning.
+
+    The models use Unicode property classes (``\\p{L}``, ``\\p{Z}``, ``\\p{N}``, ``\\p{ASCII}``)
+    that Python's ``re`` lacks and that no ``re`` class matches exactly (``\\s`` takes tabs and
+    newlines, which ``\\p{Z}`` does not). The ``regex`` package implements these classes as Java
+    does, so no pattern is translated by hand. A pattern that does not compile raises instead of
+    switching its check off.
+    """
     try:
-        return re.compile(translated, re.DOTALL)
-    except re.error:
-        return None
+        return regex.compile(pattern, regex.DOTALL)
+    except regex.error as exc:
+        raise PatternError(f"cannot compile model pattern {pattern!r}: {exc}") from exc
 
 
 def _fmt(value: Any) -> str:
@@ -118,8 +117,7 @@ def _check_string(shape: Shape, value: Any, path: str, problems: list[str]) -> N
             f"Member must satisfy enum value set: [{', '.join(enum)}]"
         )
     pattern = shape.metadata.get("pattern")
-    compiled = _compiled(pattern) if pattern else None
-    if compiled is not None and compiled.fullmatch(value) is None:
+    if pattern and compiled(pattern).fullmatch(value) is None:
         problems.append(
             f"Value '{shown}' at '{path}' failed to satisfy constraint: "
             f"Member must satisfy regular expression pattern: {pattern}"

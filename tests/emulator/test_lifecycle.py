@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from local.personalize_emulator import Steps
@@ -15,7 +13,6 @@ from .helpers import INTERACTIONS_SCHEMA, RECIPE, Synthetic, wait_gone, wait_sta
 def test_full_lifecycle(clients: Clients, emulator, data: Synthetic) -> None:
     # Imports take a little longer here so the refused delete below is not a race.
     emulator.backend.timing.overrides["dataset-import-job"] = Steps(0.1, 0.4)
-    started = time.monotonic()
     pz, s3 = clients.pz, clients.s3
     s3.put_object(Bucket=BUCKET, Key="life/interactions.csv", Body=data.interactions_csv().encode())
 
@@ -153,4 +150,3 @@ def test_full_lifecycle(clients: Clients, emulator, data: Synthetic) -> None:
     counts = emulator.call_counts()
     assert counts["CreateDatasetGroup"] == 1
     assert counts["GetRecommendations"] == 2
-    assert time.monotonic() - started < 30

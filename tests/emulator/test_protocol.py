@@ -175,7 +175,13 @@ def test_unknown_route_and_operation(emulator, clients: Clients) -> None:
         urllib.request.urlopen(request, timeout=5)
     assert info.value.code == 404
     with pytest.raises(ClientError) as unsupported:
-        clients.pz.list_recommenders()
+        clients.pz.create_batch_inference_job(
+            jobName="batch",
+            solutionVersionArn="arn:aws:personalize:us-east-1:123456789012:solution/s/v",
+            jobInput={"s3DataSource": {"path": "s3://bucket/in.json"}},
+            jobOutput={"s3DataDestination": {"path": "s3://bucket/out/"}},
+            roleArn="arn:aws:iam::123456789012:role/personalize",
+        )
     assert unsupported.value.response["Error"]["Code"] == "UnknownOperationException"
 
 

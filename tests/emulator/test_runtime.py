@@ -174,8 +174,9 @@ def test_genre_filter_with_values_and_year(served: Served, data: Synthetic) -> N
 def test_unsupported_filter_expressions_are_refused(served: Served) -> None:
     pz = served.clients.pz
     for expression in (
-        "INCLUDE ItemID WHERE Items.GENRES IN ($G) IF CurrentUser.AGE > 20",
-        'EXCLUDE UserID WHERE Users.TIER IN ("free")',
+        'INCLUDE ItemID WHERE Items.GENRES IN ($G) AND Interactions.EVENT_TYPE IN ("watch")',
+        "INCLUDE ActionID WHERE Actions.VALUE > 2",
+        'EXCLUDE ItemID WHERE Users.TIER IN ("free")',
         'EXCLUDE ItemID WHERE Items.NOT_A_FIELD IN ("x")',
         "this is not a filter",
     ):

@@ -776,3 +776,17 @@ def test_check_normalizes_config_keys_and_values(host):
     )
     assert [f["property"] for f in bad["failures"]] == ["solution_config"]
     assert "unknown key 'learning_rate'" in bad["failures"][0]["reason"]
+
+
+def test_a_named_version_that_failed_says_its_name_cannot_be_used_again(host, emulator, chain):
+    # No DeleteSolutionVersion exists: the failed version keeps its name, and waiting for it to
+    # go would only run into the delete timeout. Said at once, with the reason.
+    emulator.fail_creation("doomed-version", "Not enough interactions after filtering")
+    inputs = {**version_inputs(chain[-1], "data-doomed"), "name": "doomed-version"}
+    with pytest.raises(ProviderHostError, match="failed to train: Not enough interactions"):
+        up(host, SolutionVersionProvider(), inputs)
+    with pytest.raises(ProviderHostError) as again:
+        up(host, SolutionVersionProvider(), inputs)
+    assert "solution version 'doomed-version'" in again.value.details
+    assert "Not enough interactions after filtering" in again.value.details
+    assert "its name cannot be used again" in again.value.details

@@ -1,15 +1,23 @@
-"""Fixtures: each stack file's program run once under mocks and shared by the tests that read it."""
+"""Fixtures: each stack file's program run once under mocks and shared by the tests that read it.
+
+Every `Pulumi.*.yaml` present, the user's own included, is a session fixture named after its
+stack, so a module may parametrize over STACK_FILES and ask `request.getfixturevalue(stack)`.
+"""
+
+from collections.abc import Callable
 
 import pytest
 
-from tests.stack_harness import StackRun, run_program
+from tests.stack_harness import STACK_FILES, StackRun, stack_run
 
 
-@pytest.fixture(scope="session")
-def dev() -> StackRun:
-    return run_program("dev")
+def _stack_fixture(stack: str) -> Callable[[], StackRun]:
+    @pytest.fixture(scope="session", name=stack)
+    def run() -> StackRun:
+        return stack_run(stack)
+
+    return run
 
 
-@pytest.fixture(scope="session")
-def prod() -> StackRun:
-    return run_program("prod")
+for _stack in STACK_FILES:
+    globals()[f"stack_{_stack.replace('-', '_')}"] = _stack_fixture(_stack)

@@ -15,7 +15,16 @@ import pytest
 from components import smoke_test
 from components.api import api_routes, first_user, openapi_document
 from handlers import contract
-from tests.stack_harness import ACCOUNT_ID, ROOT, STACK_FILES, Registration, StackRun, run_program
+from tests.stack_harness import (
+    ACCOUNT_ID,
+    ROOT,
+    STACK_FILES,
+    Registration,
+    StackRun,
+    run_program,
+    shipped_only,
+    stack_run,
+)
 
 METHOD = "aws:apigateway/method:Method"
 INTEGRATION = "aws:apigateway/integration:Integration"
@@ -64,7 +73,7 @@ API_CONFIG: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="module", params=STACK_FILES)
 def run(request: pytest.FixtureRequest) -> StackRun:
-    return request.getfixturevalue(request.param)
+    return stack_run(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +168,14 @@ def campaign_arn(run: StackRun, route: str) -> str:
 # ---- routes and functions ------------------------------------------------------------------
 
 
+@shipped_only
 def test_routes_per_stack(run: StackRun) -> None:
     assert routes(run) == ROUTES[run.stack]
     api = run.one("aws:apigateway/restApi:RestApi")
     assert api.inputs["endpointConfiguration"]["types"] == "REGIONAL"
 
 
+@shipped_only
 def test_recommend_function_gets_campaigns_and_filters_from_its_environment(
     run: StackRun,
 ) -> None:
@@ -183,6 +194,7 @@ def test_recommend_function_gets_campaigns_and_filters_from_its_environment(
     assert variables["CORS_ALLOW_ORIGIN"] == API_CONFIG[run.stack]["origin"]
 
 
+@shipped_only
 def test_recommend_role_reads_exactly_these_campaigns_and_filters(run: StackRun) -> None:
     filters = list(
         json.loads(
@@ -216,6 +228,7 @@ def test_ingest_writes_only_to_this_stream(run: StackRun) -> None:
     assert sorted(granted) == ["logs:CreateLogStream", "logs:PutLogEvents"]
 
 
+@shipped_only
 def test_catalog_puts_only_into_its_datasets(run: StackRun) -> None:
     variables = function(run, "catalog").inputs["environment"]["variables"]
     items, users = variables["ITEMS_DATASET_ARN"], variables["USERS_DATASET_ARN"]
@@ -238,6 +251,7 @@ def test_function_roles_trust_lambda_in_this_account(run: StackRun) -> None:
         assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
 
 
+@shipped_only
 def test_every_function_has_its_own_log_group_with_retention(run: StackRun) -> None:
     groups = {g.inputs["name"]: g for g in run.of_type(LOG_GROUP)}
     functions = run.of_type(FUNCTION)
@@ -249,6 +263,7 @@ def test_every_function_has_its_own_log_group_with_retention(run: StackRun) -> N
         assert fn.inputs["loggingConfig"]["logGroup"] == group.inputs["name"]
 
 
+@shipped_only
 def test_invoke_permissions_are_scoped_to_this_api_stage_and_route(run: StackRun) -> None:
     execution_arn = run.one("aws:apigateway/restApi:RestApi").state["executionArn"]
     names = {f.state["arn"]: f.inputs["name"] for f in run.of_type(FUNCTION)}
@@ -270,6 +285,7 @@ def test_invoke_permissions_are_scoped_to_this_api_stage_and_route(run: StackRun
 # ---- auth -------------------------------------------------------------------------------------
 
 
+@shipped_only
 def test_api_key_required_on_every_route_by_default(run: StackRun) -> None:
     methods = run.of_type(METHOD)
     routes_only = [m for m in methods if m.inputs["httpMethod"] != "OPTIONS"]
@@ -283,6 +299,7 @@ def test_api_key_required_on_every_route_by_default(run: StackRun) -> None:
             assert method.inputs["authorization"] == "NONE"
 
 
+@shipped_only
 def test_usage_plan_throttles_and_binds_the_key_to_the_stage(run: StackRun) -> None:
     expected = API_CONFIG[run.stack]
     plan = run.one(USAGE_PLAN)
@@ -308,6 +325,7 @@ def test_api_key_and_url_are_exported_key_as_secret(run: StackRun) -> None:
     assert "apiUrl" not in run.secret_outputs
 
 
+@shipped_only
 def test_curl_examples_cover_every_route_with_the_key(run: StackRun) -> None:
     examples = run.outputs["curlExamples"]
     assert "pulumi stack output apiKey --show-secrets" in examples
@@ -357,6 +375,7 @@ def test_deployment_waits_for_every_method_and_integration(run: StackRun) -> Non
 # ---- CORS -------------------------------------------------------------------------------------
 
 
+@shipped_only
 def test_cors_preflight_per_resource(run: StackRun) -> None:
     origin = API_CONFIG[run.stack]["origin"]
     paths = {r.state["id"]: r.inputs["pathPart"] for r in run.of_type(RESOURCE)}
@@ -450,6 +469,7 @@ def test_each_stack_documents_its_own_routes_filters_and_datasets() -> None:
 # ---- stage, access logs, account role ---------------------------------------------------------
 
 
+@shipped_only
 def test_stage_per_stack_with_json_access_logs(run: StackRun) -> None:
     stage = run.one(STAGE)
     assert stage.inputs["stageName"] == run.stack
@@ -471,6 +491,7 @@ def test_stage_per_stack_with_json_access_logs(run: StackRun) -> None:
         assert fields[key].startswith("$context."), key
 
 
+@shipped_only
 def test_method_settings_enable_metrics_and_throttle(run: StackRun) -> None:
     expected = API_CONFIG[run.stack]
     settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from components.config import ConfigError, StackConfig, load_stack_config
+from components.config import ConfigError, StackConfig, config_keys, load_stack_config
 from tests.stack_harness import ROOT, STACK_FILES, stack_config
 
 GOOD_DATASETS = {"interactions": "data/interactions.csv"}
@@ -325,4 +325,138 @@ def test_missing_data_file_names_key_and_path(tmp_path: Path) -> None:
     assert (
         f"datasets.interactions.file names a file that does not exist: {tmp_path / 'interactions.csv'}"
         in str(raised.value)
+    )
+
+
+def test_several_mistakes_are_each_named_by_key_path_in_one_run() -> None:
+    found = problems(
+        namePrefix="-x",
+        models=[
+            {"name": "recs", "recipe": "aws-user-personalization", "campaign": {"minTps": 2}},
+            {
+                "name": "sims",
+                "recipe": "aws-sims",
+                "training": {"hpo": "maybe"},
+                "qualityGate": {"precision_at_10": 2},
+            },
+        ],
+        events={"streamMode": "ON_DEMAND", "shardCount": 2},
+        api={"burstLimit": 0},
+        tags={"owner": 7},
+        logRetentionDays=10,
+    )
+    expected = [
+        "namePrefix must be",
+        "models[0].campaign.minTps is not a known key (known here: enableMetadata, "
+        "explorationItemAgeCutOff, explorationWeight, minProvisionedTps)",
+        'models[1].training.hpo must be true or false, got "maybe"',
+        "models[1].qualityGate.precision_at_10 must be a number from 0 to 1, got 2",
+        "events.shardCount applies only when events.streamMode is PROVISIONED",
+        "api.burstLimit must be an integer from 1 to 5000, got 0",
+        "tags.owner must be a string tag value, got 7",
+        "logRetentionDays must be one of",
+    ]
+    for start in expected:
+        assert any(p.startswith(start) for p in found), (start, found)
+    assert len(found) == len(expected), found
+
+
+def test_cross_field_rules_are_checked_next_to_a_bad_key_of_their_section() -> None:
+    found = problems(
+        models=[
+            {
+                "name": "recs",
+                "recipe": "aws-user-personalization-v2",
+                "campaign": {"minProvisionedTps": 0},
+                "training": {"hpo": True},
+            }
+        ],
+        api={"auth": "iam", "quotaPerDay": 5, "rateLimit": 0},
+    )
+    for start in (
+        "models[0].campaign.minProvisionedTps must be an integer",
+        "models[0].training.hpo applies only to recipes with tunable hyperparameters",
+        "api.rateLimit must be a number",
+        "api.quotaPerDay applies only when api.auth is apiKey",
+    ):
+        assert any(p.startswith(start) for p in found), (start, found)
+    assert len(found) == 4, found
+
+
+def test_model_list_rules_hold_the_valid_models_next_to_a_bad_one() -> None:
+    found = problems(
+        models=[
+            {"name": "a", "recipe": "aws-user-personalization"},
+            {"name": "a", "recipe": "aws-popularity-count"},
+            {"name": "Bad!", "recipe": "aws-sims"},
+        ]
+    )
+    assert sorted(found) == sorted(
+        [
+            "models[2].name must be 1-20 lower-case letters, digits or dashes, not starting with "
+            'a dash, got "Bad!"',
+            'models has more than one model named "a"',
+            "models has 2 models serving /recommendations (a, a); at most one is allowed",
+        ]
+    ), found
+
+
+def test_an_unknown_quality_gate_metric_names_the_metrics() -> None:
+    found = problems(
+        models=[{"name": "r", "recipe": "aws-user-personalization", "qualityGate": {"ndcg": 0.1}}]
+    )
+    assert found == [
+        "models[0].qualityGate.ndcg is not a known key (known here: coverage, "
+        "mean_reciprocal_rank_at_25, normalized_discounted_cumulative_gain_at_5, "
+        "normalized_discounted_cumulative_gain_at_10, normalized_discounted_cumulative_gain_at_25, "
+        "precision_at_5, precision_at_10, precision_at_25)"
+    ]
+
+
+def _outcome(values: dict[str, Any]) -> StackConfig | list[str]:
+    try:
+        return load(**values)
+    except ConfigError as error:
+        return error.problems
+
+
+def _setting(path: str, value: Any) -> dict[str, Any]:
+    """Stack values that set one key path (models[] is one model) to `value`; without the key
+    itself (only the sections above it) when `value` is ABSENT."""
+    values: dict[str, Any] = {"datasets": dict(GOOD_DATASETS)}
+    model = {"name": "recs", "recipe": "aws-user-personalization"}
+    parts = path.split(".")
+    target = values
+    if parts[0] == "models[]":
+        values["models"] = [model]
+        target, parts = model, parts[1:]
+    for part in parts[:-1]:
+        target = target.setdefault(part, {})
+    target.pop(parts[-1], None)
+    if value is not ABSENT:
+        target[parts[-1]] = value
+    return values
+
+
+ABSENT = object()
+
+
+@pytest.mark.parametrize("path", config_keys())
+def test_an_explicit_null_means_not_set_for_every_key(path: str) -> None:
+    with_null = _outcome(_setting(path, None))
+    assert with_null == _outcome(_setting(path, ABSENT))
+    if path in ("datasets.interactions", "models[].name", "models[].recipe"):
+        assert isinstance(with_null, list)
+        assert any(p.startswith(path.replace("[]", "[0]") + " is required") for p in with_null)
+
+
+def test_a_blank_free_string_means_not_set() -> None:
+    config = load(
+        models=[{"name": "r", "recipe": "aws-user-personalization", "training": {"eventType": ""}}],
+        api={"smokeTestUser": ""},
+    )
+    assert config.models[0].training.event_type is None
+    assert config.api.smoke_test_user is None
+    assert problems(filters={"empty": ""})[0].startswith(
+        "filters.empty must be a filter expression string, such as"
     )

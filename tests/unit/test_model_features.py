@@ -140,7 +140,7 @@ def test_the_promotion_filter_keeps_items_newer_than_the_cutoff(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The emulator's filter grammar reads the expression and the value as the handler sends it.
-    from local.personalize_emulator import filters
+    from local.personalize_emulator import filtering, filters
 
     monkeypatch.setenv(
         NEW_ITEMS_PROMOTION_ENV,
@@ -157,14 +157,17 @@ def test_the_promotion_filter_keeps_items_newer_than_the_cutoff(
     monkeypatch.setattr(recommend.time, "time", lambda: 1_700_000_000)
     promotion = recommend.new_items_promotion(None)
     assert promotion is not None
-    keep = filters.compile_filter(
+    keep = filtering.compile_filter(
         filters.parse(NEW_ITEMS_FILTER_EXPRESSION),
         promotion["filterValues"],
-        {
-            "new": {"CREATION_TIMESTAMP": 1_700_000_000 - 6 * 86_400},
-            "old": {"CREATION_TIMESTAMP": 1_700_000_000 - 8 * 86_400},
-        },
-        {},
+        filtering.Context(
+            items={
+                "new": {"CREATION_TIMESTAMP": 1_700_000_000 - 6 * 86_400},
+                "old": {"CREATION_TIMESTAMP": 1_700_000_000 - 8 * 86_400},
+            },
+            item_fields=["ITEM_ID", "CREATION_TIMESTAMP"],
+            user_events={},
+        ),
     )
     assert keep("new")
     assert not keep("old")

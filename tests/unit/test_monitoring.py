@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from tests.stack_harness import STACK_FILES, Registration, StackRun, run_program
+from tests.stack_harness import (
+    STACK_FILES,
+    Registration,
+    StackRun,
+    run_program,
+    shipped_only,
+    stack_run,
+)
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
@@ -24,7 +31,7 @@ PROD_TOPIC = "arn:aws:sns:eu-west-1:123456789012:platform-alarms"
 
 @pytest.fixture(scope="module", params=STACK_FILES)
 def run(request: pytest.FixtureRequest) -> StackRun:
-    return request.getfixturevalue(request.param)
+    return stack_run(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +56,7 @@ def alarm(run: StackRun, key: str) -> Registration:
     return found[0]
 
 
+@shipped_only
 def test_every_alarm_is_present(run: StackRun) -> None:
     names = sorted(a.inputs["name"] for a in run.of_type(ALARM))
     expected = [
@@ -65,6 +73,7 @@ def test_every_alarm_is_present(run: StackRun) -> None:
         assert registration.inputs["treatMissingData"] == "notBreaching"
 
 
+@shipped_only
 def test_forwarder_errors(run: StackRun) -> None:
     inputs = alarm(run, "forwarder-errors").inputs
     forwarder = run.one("aws:lambda/function:Function", "forwarder")
@@ -75,6 +84,7 @@ def test_forwarder_errors(run: StackRun) -> None:
     assert inputs["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
 
+@shipped_only
 def test_iterator_age(run: StackRun) -> None:
     inputs = alarm(run, "iterator-age").inputs
     stream = run.one("aws:kinesis/stream:Stream")
@@ -88,6 +98,7 @@ def test_iterator_age(run: StackRun) -> None:
     assert inputs["comparisonOperator"] == "GreaterThanThreshold"
 
 
+@shipped_only
 def test_dead_letter_queue_above_zero(run: StackRun) -> None:
     inputs = alarm(run, "dlq-not-empty").inputs
     queue = run.one("aws:sqs/queue:Queue")
@@ -100,6 +111,7 @@ def test_dead_letter_queue_above_zero(run: StackRun) -> None:
     assert inputs["comparisonOperator"] == "GreaterThanThreshold"
 
 
+@shipped_only
 def test_api_5xx_rate_is_errors_over_requests(run: StackRun) -> None:
     inputs = alarm(run, "api-5xx-rate").inputs
     queries = {q["id"]: q for q in inputs["metricQueries"]}
@@ -119,6 +131,7 @@ def test_api_5xx_rate_is_errors_over_requests(run: StackRun) -> None:
     assert inputs["comparisonOperator"] == "GreaterThanThreshold"
 
 
+@shipped_only
 def test_api_p99_latency(run: StackRun) -> None:
     inputs = alarm(run, "api-p99-latency").inputs
     assert (inputs["namespace"], inputs["metricName"]) == ("AWS/ApiGateway", "Latency")
@@ -128,6 +141,7 @@ def test_api_p99_latency(run: StackRun) -> None:
     assert inputs["threshold"] == THRESHOLDS[run.stack]["p99"]
 
 
+@shipped_only
 def test_archive_delivery_failures(run: StackRun) -> None:
     inputs = alarm(run, "archive-delivery").inputs
     firehose = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
@@ -180,6 +194,7 @@ def dashboard_metrics(run: StackRun) -> list[list[Any]]:
     return [m for w in body["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]]
 
 
+@shipped_only
 def test_dashboard_shows_the_event_flow_and_the_api(run: StackRun) -> None:
     dashboard = run.one(DASHBOARD)
     assert dashboard.inputs["dashboardName"] == f"{PREFIX[run.stack]}-dashboard"

@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from tests.stack_harness import ACCOUNT_ID, STACK_FILES, Registration, StackRun, run_program
+from tests.stack_harness import (
+    ACCOUNT_ID,
+    STACK_FILES,
+    Registration,
+    StackRun,
+    run_program,
+    shipped_only,
+    stack_run,
+)
 
 STREAM = "aws:kinesis/stream:Stream"
 QUEUE = "aws:sqs/queue:Queue"
@@ -48,8 +56,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="module", params=STACK_FILES)
 def run(request: pytest.FixtureRequest) -> StackRun:
-    # The session-wide runs from conftest: one program run per stack file for the whole suite.
-    return request.getfixturevalue(request.param)
+    return stack_run(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +95,7 @@ def forwarder(run: StackRun) -> Registration:
     return run.one(FUNCTION, "forwarder")
 
 
+@shipped_only
 def test_stream_is_on_demand_encrypted_with_configured_retention(run: StackRun) -> None:
     expected = EXPECTED[run.stack]
     stream = run.one(STREAM)
@@ -108,6 +116,7 @@ def test_provisioned_stream_uses_the_shard_count() -> None:
     assert stream.inputs["shardCount"] == 3
 
 
+@shipped_only
 def test_event_tracker_waits_for_the_interactions_dataset_only(run: StackRun) -> None:
     tracker = run.one(TRACKER)
     assert tracker.inputs["name"] == f"{EXPECTED[run.stack]['prefix']}-tracker"
@@ -126,6 +135,7 @@ def test_event_tracker_waits_for_the_interactions_dataset_only(run: StackRun) ->
     assert slow == [], "the tracker must not wait for imports or training"
 
 
+@shipped_only
 def test_event_source_mapping_settings(run: StackRun) -> None:
     expected = EXPECTED[run.stack]
     esm = run.one(ESM)
@@ -147,6 +157,7 @@ def test_event_source_mapping_settings(run: StackRun) -> None:
     assert policy_urns <= {r.urn for r in run.ancestors(esm)}
 
 
+@shipped_only
 def test_dead_letter_queue_is_encrypted_and_keeps_14_days(run: StackRun) -> None:
     queue = run.one(QUEUE)
     assert queue.inputs["name"] == f"{EXPECTED[run.stack]['prefix']}-events-dlq"
@@ -154,6 +165,7 @@ def test_dead_letter_queue_is_encrypted_and_keeps_14_days(run: StackRun) -> None
     assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
 
 
+@shipped_only
 def test_forwarder_function(run: StackRun) -> None:
     expected = EXPECTED[run.stack]
     function = forwarder(run)
@@ -185,6 +197,7 @@ def test_function_code_is_the_handlers_package() -> None:
     assert not [k for k in assets if "__pycache__" in k or not k.endswith(".py")]
 
 
+@shipped_only
 def test_forwarder_log_group_exists_first_with_retention(run: StackRun) -> None:
     function = forwarder(run)
     group = run.one(LOG_GROUP, "forwarder")
@@ -229,6 +242,7 @@ def test_forwarder_policy_is_scoped_to_this_stream_queue_and_log_group(run: Stac
     assert by_action == {}, f"unexpected permissions: {sorted(by_action)}"
 
 
+@shipped_only
 def test_firehose_archives_by_day_with_configured_compression_and_buffering(
     run: StackRun,
 ) -> None:
@@ -255,6 +269,7 @@ def test_firehose_archives_by_day_with_configured_compression_and_buffering(
     assert group.inputs["retentionInDays"] == {"dev": 7, "prod": 90}[run.stack]
 
 
+@shipped_only
 def test_firehose_role_reads_this_stream_and_writes_archive_prefixes_only(run: StackRun) -> None:
     role = run.one(ROLE, "archive")
     (trust,) = statements(role.inputs["assumeRolePolicy"])
@@ -293,6 +308,7 @@ def test_archive_disabled_means_no_firehose(no_archive: StackRun) -> None:
     assert no_archive.one(STREAM)  # the stream and forwarder stay
 
 
+@shipped_only
 def test_nothing_in_streaming_waits_for_training(run: StackRun) -> None:
     resources = under(run, "personalize-realtime:streaming:Streaming")
     assert len(resources) > 10

@@ -1,0 +1,85 @@
+"""Preflight checks that need more than one key of the stack file: run at preview, before any
+resource is registered, and reported like every config problem (ConfigError, by key path).
+
+- Filter expressions are parsed and checked against the configured datasets' schemas
+  (components.filter_expression), reported as `filters.<name>: ...`.
+- Config keys in a namespace that looks like this project's but is not (a typo such as
+  `personalize-realtme:filters`) are reported: the program would never read them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+
+from components import filter_expression
+from components.config import ConfigError, StackConfig
+from components.data_check import load_schema
+
+# Namespaces of other programs and providers that stacks commonly carry.
+OWN_PREFIX = "personalize"
+
+
+def filter_problems(
+    config: StackConfig,
+    schemas: Mapping[str, Sequence[filter_expression.SchemaField]] | None = None,
+) -> list[str]:
+    """Each configured filter's problems as `filters.<name>: ...` lines.
+
+    `schemas` (dataset type -> fields) defaults to the configured schema files.
+    """
+    if schemas is None:
+        schemas = {
+            d.dataset_type: filter_expression.schema_fields(
+                load_schema(d.schema_file, d.dataset_type)
+            )
+            for d in config.datasets
+        }
+    related = config.model_for("similar-items") is not None
+    problems: list[str] = []
+    parsed: dict[str, filter_expression.Filter] = {}
+    for name, expression in config.filters.items():
+        try:
+            parsed[name] = filter_expression.parse(expression)
+        except filter_expression.FilterSyntaxError as error:
+            problems.append(f"filters.{name}: {error} in {expression!r}")
+            continue
+        problems += [
+            f"filters.{name}: {problem}"
+            for problem in filter_expression.check(
+                parsed[name], schemas, related_items_model=related
+            )
+        ]
+    problems += [f"filters: {p}" for p in filter_expression.check_dataset_group(parsed)]
+    return problems
+
+
+def namespace_problems(keys: Iterable[str], project: str) -> list[str]:
+    """Keys whose namespace looks like the project's but is not: the program never reads them."""
+    problems: list[str] = []
+    for key in sorted(keys):
+        namespace, colon, name = key.partition(":")
+        if not colon or namespace == project:
+            continue
+        similar = difflib.get_close_matches(namespace, [project], n=1, cutoff=0.75)
+        if namespace.lower().startswith(OWN_PREFIX) or similar:
+            problems.append(
+                f"{key} is in namespace {namespace!r}, which this program does not read; "
+                f"its keys are {project}:<key> (did you mean {project}:{name}?)"
+            )
+    return problems
+
+
+def check(config: StackConfig, config_keys: Iterable[str]) -> None:
+    """Raise ConfigError listing every preflight problem."""
+    problems = namespace_problems(config_keys, config.project) + filter_problems(config)
+    if problems:
+        raise ConfigError(problems)
+
+
+def stack_config_keys() -> list[str]:
+    """Every key of the current stack's config, as the Pulumi runtime (or its mocks) holds it."""
+    import pulumi  # noqa: PLC0415  (deferred: the checks above need no SDK)
+
+    runtime = pulumi.runtime.config
+    return list({**runtime.get_config_env(), **runtime.CONFIG.get()})

@@ -1,0 +1,1 @@
+"""Conformance: the emulator as AWS's own documentation and public samples use the service."""
