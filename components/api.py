@@ -45,7 +45,7 @@ from components.config import PROJECT_ROOT, Route, StackConfig
 from components.csv_text import open_csv
 from components.lambda_function import PythonFunction
 from components.model import metadata_columns
-from handlers import contract
+from handlers import contract, env
 
 SMOKE_TEST_SCRIPT = Path(__file__).resolve().parent / "smoke_test.py"
 # AWS managed policy for API Gateway's account-wide logging role (its path under the partition's
@@ -54,12 +54,6 @@ SMOKE_TEST_SCRIPT = Path(__file__).resolve().parent / "smoke_test.py"
 # stack-scoped ARN list can cover.
 API_GATEWAY_LOGS_POLICY = "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
-CAMPAIGN_ENV: dict[Route, str] = {
-    "recommendations": "RECOMMENDATIONS_CAMPAIGN_ARN",
-    "rankings": "RANKING_CAMPAIGN_ARN",
-    "similar-items": "SIMILAR_ITEMS_CAMPAIGN_ARN",
-}
-DATASET_ENV = {"items": "ITEMS", "users": "USERS"}
 
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -95,8 +89,8 @@ def api_routes(campaign_routes: Collection[str], datasets: Collection[str]) -> l
         raise ValueError(
             'campaign_arns must contain "recommendations": every stack serves GET /recommendations'
         )
-    enabled = {CAMPAIGN_ENV[r] for r in campaign_routes if r in CAMPAIGN_ENV}
-    enabled |= {f"{DATASET_ENV[k]}_DATASET_ARN" for k in datasets if k in DATASET_ENV}
+    enabled = {env.CAMPAIGN_ARN[r] for r in campaign_routes if r in env.CAMPAIGN_ARN}
+    enabled |= {env.DATASET_ARN[k] for k in datasets if k in env.DATASET_ARN}
     return [
         ApiRoute(op.method, op.path.lstrip("/"), op.module)
         for op in contract.OPERATIONS
@@ -219,7 +213,7 @@ class Api(pulumi.ComponentResource):
         self.auth = api_cfg.auth
         stage_name = config.stack
         cors: dict[str, pulumi.Input[str]] = (
-            {"CORS_ALLOW_ORIGIN": api_cfg.cors_allow_origin} if api_cfg.cors_allow_origin else {}
+            {env.CORS_ALLOW_ORIGIN: api_cfg.cors_allow_origin} if api_cfg.cors_allow_origin else {}
         )
 
         self.rest_api = aws.apigateway.RestApi(
@@ -440,10 +434,10 @@ class Api(pulumi.ComponentResource):
                 description="Serves recommendations, rankings and similar items from campaigns.",
                 statements=recommend_statements,
                 environment={
-                    **{CAMPAIGN_ENV[route]: arn for route, arn in campaign_arns.items()},
-                    "FILTER_ARNS": pulumi.Output.json_dumps(dict(filter_arns)),
+                    **{env.CAMPAIGN_ARN[route]: arn for route, arn in campaign_arns.items()},
+                    env.FILTER_ARNS: pulumi.Output.json_dumps(dict(filter_arns)),
                     # The placeholders of each filter, so a request missing one is a clear 400.
-                    "FILTER_VALUE_KEYS": json.dumps(
+                    env.FILTER_VALUE_KEYS: json.dumps(
                         {
                             name: contract.filter_value_keys(config.filters[name])
                             for name in filter_arns
@@ -470,21 +464,21 @@ class Api(pulumi.ComponentResource):
                         "Resource": stream.arn,
                     }
                 ],
-                environment={"STREAM_NAME": stream.name, **cors},
+                environment={env.STREAM_NAME: stream.name, **cors},
                 memory_size=256,
                 timeout=10,
                 **common,
             ),
         }
-        catalog = {k: v for k, v in dataset_arns.items() if k in DATASET_ENV}
+        catalog = {k: v for k, v in dataset_arns.items() if k in env.DATASET_ARN}
         if catalog:
             actions = {"items": "personalize:PutItems", "users": "personalize:PutUsers"}
             environment: dict[str, pulumi.Input[str]] = dict(cors)
             for key, arn in catalog.items():
-                environment[f"{DATASET_ENV[key]}_DATASET_ARN"] = arn
+                environment[env.DATASET_ARN[key]] = arn
                 if key not in schemas:
                     raise ValueError(f"schemas must contain {key!r} for the {key} dataset")
-                environment[f"{DATASET_ENV[key]}_SCHEMA"] = schemas[key]
+                environment[env.DATASET_SCHEMA[key]] = schemas[key]
             functions["catalog"] = PythonFunction(
                 f"{name}-catalog",
                 module="catalog",

@@ -19,6 +19,7 @@ import pulumi_aws as aws
 from components.config import StackConfig
 from components.lambda_function import PythonFunction
 from components.storage import ARCHIVE_ERRORS_PREFIX, Storage
+from handlers import env
 from providers.event_tracker import EventTracker
 
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # SQS maximum: time to inspect and replay failures
@@ -138,8 +139,8 @@ class Streaming(pulumi.ComponentResource):
             description="Forwards events from the Kinesis stream to the Personalize event tracker.",
             statements=self._forwarder_statements(),
             environment={
-                "TRACKING_ID": self.event_tracker.tracking_id,
-                "DLQ_URL": self.dlq.url,
+                env.TRACKING_ID: self.event_tracker.tracking_id,
+                env.DLQ_URL: self.dlq.url,
             },
             account_id=account_id,
             region=region,

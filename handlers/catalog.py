@@ -21,7 +21,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from handlers import aws
+from handlers import aws, env
 from handlers.avro import RecordSchema, SchemaError, camel_case, check_record, parse_schema
 from handlers.contract import ITEMS_PROPERTIES_MAX, MAX_RECORDS, USERS_PROPERTIES_MAX
 from handlers.http import (
@@ -56,8 +56,8 @@ ITEMS = Dataset(
     "items",
     "ITEM_ID",
     "itemId",
-    "ITEMS_DATASET_ARN",
-    "ITEMS_SCHEMA",
+    env.ITEMS_DATASET_ARN,
+    env.ITEMS_SCHEMA,
     "put_items",
     "items",
     ITEMS_PROPERTIES_MAX,
@@ -66,8 +66,8 @@ USERS = Dataset(
     "users",
     "USER_ID",
     "userId",
-    "USERS_DATASET_ARN",
-    "USERS_SCHEMA",
+    env.USERS_DATASET_ARN,
+    env.USERS_SCHEMA,
     "put_users",
     "users",
     USERS_PROPERTIES_MAX,

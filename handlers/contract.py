@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers import env
 from handlers.events import (
     IMPRESSION_MAX,
     PROPERTIES_KEY_MAX,
@@ -56,8 +57,8 @@ COLUMN_NAME = "[A-Za-z_][A-Za-z0-9_]*"
 # The recommend function's settings for promotions and metadata, written by components/model.py:
 # NEW_ITEMS_PROMOTION is {name, percentPromotedItems, filterArn, cutoffParameter, maxAgeDays},
 # METADATA_COLUMNS is {route: [Items columns]} (what document(metadata_columns=...) takes).
-NEW_ITEMS_PROMOTION_ENV = "NEW_ITEMS_PROMOTION"
-METADATA_COLUMNS_ENV = "METADATA_COLUMNS"
+NEW_ITEMS_PROMOTION_ENV = env.NEW_ITEMS_PROMOTION
+METADATA_COLUMNS_ENV = env.METADATA_COLUMNS
 CONTEXT_MAX = 150  # entries; keys <= 150 characters, values <= 1000 (botocore model)
 CONTEXT_KEY_MAX = 150
 FILTER_VALUES_MAX = 25  # entries; keys <= 50 characters, values <= 1000
@@ -240,7 +241,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "recommend",
         "Items recommended for a user",
         "An unknown user gets the model's cold-start recommendations (not an error).",
-        enabled_by="RECOMMENDATIONS_CAMPAIGN_ARN",
+        enabled_by=env.RECOMMENDATIONS_CAMPAIGN_ARN,
         params=(
             Param("userId", "The user to recommend for.", ID, required=True),
             NUM_RESULTS,
@@ -259,7 +260,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "recommend",
         "Re-rank a list of items for a user",
         "Available only when the deployment has a ranking model (404 otherwise).",
-        enabled_by="RANKING_CAMPAIGN_ARN",
+        enabled_by=env.RANKING_CAMPAIGN_ARN,
         body=_ref("RankingRequest"),
         body_example={"userId": "u00001", "itemIds": ["m00001", "m00002"]},
         success=RECOMMENDATIONS_OK,
@@ -271,7 +272,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "recommend",
         "Items similar to an item",
         "Available only when the deployment has a similar-items model (404 otherwise).",
-        enabled_by="SIMILAR_ITEMS_CAMPAIGN_ARN",
+        enabled_by=env.SIMILAR_ITEMS_CAMPAIGN_ARN,
         params=(
             Param("itemId", "The item to find similar items for.", ID, required=True),
             NUM_RESULTS,
@@ -319,7 +320,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "catalog",
         "Add or update catalog items",
         CATALOG_DESCRIPTION.format(dataset="Items", properties_max=ITEMS_PROPERTIES_MAX),
-        enabled_by="ITEMS_DATASET_ARN",
+        enabled_by=env.ITEMS_DATASET_ARN,
         body=_catalog_body("items"),
         success=CATALOG_OK,
         error_schema="CatalogError",
@@ -331,7 +332,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "catalog",
         "Add or update users",
         CATALOG_DESCRIPTION.format(dataset="Users", properties_max=USERS_PROPERTIES_MAX),
-        enabled_by="USERS_DATASET_ARN",
+        enabled_by=env.USERS_DATASET_ARN,
         body=_catalog_body("users"),
         success=CATALOG_OK,
         error_schema="CatalogError",

@@ -40,7 +40,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
-from handlers import aws
+from handlers import aws, env
 from handlers.events import StreamEvent, derive_event_id, to_put_events_entry, validate_stream_event
 from handlers.upstream import UpstreamError, classify
 from handlers.validation import ValidationError
@@ -256,8 +256,8 @@ def forward(records: list[dict[str, Any]]) -> dict[str, str]:
     metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(records))
     if not records:
         return {}
-    tracking_id = _setting("TRACKING_ID")
-    queue_url = _setting("DLQ_URL")
+    tracking_id = _setting(env.TRACKING_ID)
+    queue_url = _setting(env.DLQ_URL)
     decoded = [decode(record) for record in records]
     outcome = deliver(group(decoded), tracking_id, aws.client("personalize-events").put_events)
     dead = [(item, item.reason) for item in decoded if item.reason is not None] + outcome.dead

@@ -18,6 +18,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from handlers import env
 from handlers.contract import MAX_DEPTH, OPERATIONS, Operation, Param
 from handlers.upstream import UpstreamError, classify
 from handlers.validation import ValidationError, describe, has_surrogates
@@ -252,7 +253,7 @@ def parse_event(event: Any, request_id: str) -> Request:
 
 
 def cors_headers() -> dict[str, str]:
-    origin = os.environ.get("CORS_ALLOW_ORIGIN")
+    origin = os.environ.get(env.CORS_ALLOW_ORIGIN)
     return {"Access-Control-Allow-Origin": origin} if origin else {}
 
 

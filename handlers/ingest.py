@@ -20,7 +20,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from handlers import aws
+from handlers import aws, env
 from handlers.contract import MAX_EVENTS
 from handlers.events import (
     IMPRESSION_MAX,
@@ -177,7 +177,7 @@ def put_records(
 
 def post_events(request: Request) -> JsonResponse:
     events = parse_body(request.json_object())
-    stream_name = os.environ.get("STREAM_NAME")
+    stream_name = os.environ.get(env.STREAM_NAME)
     if not stream_name:
         raise HttpError(500, "NotConfigured", "the event stream is not configured (STREAM_NAME)")
     outcome = put_records(events, stream_name, aws.client("kinesis"))

@@ -24,7 +24,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from handlers import aws
+from handlers import aws, env
 from handlers.contract import (
     CONTEXT_KEY_MAX,
     CONTEXT_MAX,
@@ -77,7 +77,7 @@ DAY_SECONDS = 86_400
 def get_recommendations(request: Request) -> JsonResponse:
     columns = query_metadata_columns(request, "recommendations")
     params: dict[str, Any] = {
-        "campaignArn": _campaign("RECOMMENDATIONS_CAMPAIGN_ARN"),
+        "campaignArn": _campaign(env.RECOMMENDATIONS_CAMPAIGN_ARN),
         "userId": require_str(request.param("userId"), "userId"),
         "numResults": _num_results(request, with_metadata=bool(columns)),
     }
@@ -180,7 +180,7 @@ def _parse_setting(variable: str, raw: str) -> dict[str, Any]:
 
 def get_similar_items(request: Request) -> JsonResponse:
     params: dict[str, Any] = {
-        "campaignArn": _campaign("SIMILAR_ITEMS_CAMPAIGN_ARN"),
+        "campaignArn": _campaign(env.SIMILAR_ITEMS_CAMPAIGN_ARN),
         "itemId": require_str(request.param("itemId"), "itemId"),
         "numResults": _num_results(request),
     }
@@ -238,7 +238,7 @@ def parse_ranking_body(body: dict[str, Any]) -> dict[str, Any]:
 
 def post_rankings(request: Request) -> JsonResponse:
     params = parse_ranking_body(request.json_object())
-    params["campaignArn"] = _campaign("RANKING_CAMPAIGN_ARN")
+    params["campaignArn"] = _campaign(env.RANKING_CAMPAIGN_ARN)
     response = _call("get_personalized_ranking", params)
     return ok(_items(response, "personalizedRanking"))
 
@@ -362,7 +362,7 @@ def _parse_filters(raw: str) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
     ):
         raise HttpError(
-            500, "NotConfigured", "FILTER_ARNS must be a JSON object of filter name to ARN"
+            500, "NotConfigured", f"{env.FILTER_ARNS} must be a JSON object of filter name to ARN"
         )
     return parsed
 
@@ -383,12 +383,12 @@ def _parse_filter_keys(raw: str) -> dict[str, list[str]]:
 
 
 def configured_filter_keys() -> dict[str, list[str]]:
-    raw = os.environ.get("FILTER_VALUE_KEYS", "").strip()
+    raw = os.environ.get(env.FILTER_VALUE_KEYS, "").strip()
     return _parse_filter_keys(raw) if raw else {}
 
 
 def configured_filters() -> dict[str, str]:
-    raw = os.environ.get("FILTER_ARNS", "").strip()
+    raw = os.environ.get(env.FILTER_ARNS, "").strip()
     return _parse_filters(raw) if raw else {}
 
 
