@@ -7,31 +7,23 @@ from components import config as stack_config
 from components import preflight
 from components.api import Api
 from components.arns import provider_region
-from components.data_check import check_dataset_file, load_schema
-from components.datasets import Datasets, dataset_arn
+from components.datasets import Datasets
 from components.model import Models
 from components.monitoring import Monitoring
 from components.storage import Storage
 from components.streaming import Streaming
 
-# Everything that can be wrong with the stack file or the data fails here, at preview, before a
-# single resource is registered.
+# Every problem with the stack file or its data fails here, at preview, before any resource.
 config = stack_config.from_pulumi()
-for dataset in config.datasets:
-    check_dataset_file(
-        dataset.file,
-        load_schema(dataset.schema_file),
-        dataset.dataset_type,
-        stack_config.training_filters(config),
-    )
-preflight.check(config, preflight.stack_config_keys())
+preflight.check_stack(config)
 
 account_id = aws.get_caller_identity_output().account_id
-# The provider's region, held to the partition the config derived from it at preview.
-region = provider_region(config)
+region = provider_region(config)  # held to the partition the config derived from it at preview
 
 storage = Storage("storage", config=config, account_id=account_id, region=region)
-datasets = Datasets("datasets", config=config, storage=storage, region=region)
+datasets = Datasets(
+    "datasets", config=config, storage=storage, account_id=account_id, region=region
+)
 models = Models("models", config=config, datasets=datasets, account_id=account_id, region=region)
 streaming = Streaming(
     "streaming",
@@ -42,20 +34,16 @@ streaming = Streaming(
     account_id=account_id,
     region=region,
 )
-# Items and users can be updated in real time through the API (PutItems / PutUsers).
-catalog: dict[str, str] = {k: v for k, v in datasets.schemas.items() if k != "interactions"}
 api = Api(
     "api",
     config=config,
     stream=streaming.stream,
     campaign_arns=models.campaign_arns(),
     filter_arns=models.filter_arns(),
-    dataset_arns={
-        key: dataset_arn(account_id, region, datasets.group_name, key, config.partition)
-        for key in catalog
-    },
-    schemas=catalog,
-    smoke_test_after=[d.campaign for d in models.deployments.values()],
+    # Items and users can be updated in real time through the API (PutItems / PutUsers).
+    dataset_arns=datasets.catalog_arns(),
+    schemas=datasets.catalog_schemas(),
+    smoke_test_after=models.campaigns(),
     account_id=account_id,
     region=region,
     recommend_environment=models.recommend_environment(),
@@ -63,21 +51,10 @@ api = Api(
 )
 Monitoring("monitoring", config=config, streaming=streaming, api=api, account_id=account_id)
 
-pulumi.export("apiUrl", api.url)
-if api.api_key is not None:
-    pulumi.export("apiKey", pulumi.Output.secret(api.api_key.value))
-pulumi.export("curlExamples", api.curl_examples)
-pulumi.export("openapi", api.openapi)  # this stack's API contract (OpenAPI 3.1, JSON)
 pulumi.export("datasetGroupArn", datasets.dataset_group.arn)
 pulumi.export("bucket", storage.bucket.bucket)
 pulumi.export("streamName", streaming.stream.name)
 pulumi.export("eventTrackerArn", streaming.event_tracker.arn)
-pulumi.export("campaignArns", {name: d.campaign.arn for name, d in models.deployments.items()})
-pulumi.export(
-    "solutionVersionArns",
-    {name: d.solution_version.arn for name, d in models.deployments.items()},
-)
-pulumi.export(
-    "solutionMetrics",
-    {name: d.solution_version.metrics for name, d in models.deployments.items()},
-)
+# apiUrl, apiKey (auth "apiKey"), curlExamples, openapi; campaignArns, solutionVersionArns, ...
+for key, value in {**api.outputs(), **models.outputs()}.items():
+    pulumi.export(key, value)

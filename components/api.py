@@ -376,6 +376,14 @@ class Api(pulumi.ComponentResource):
 
     # ---- functions ------------------------------------------------------------------------
 
+    def outputs(self) -> dict[str, pulumi.Output[str]]:
+        """The stack outputs of the API: its URL, its key (a secret, with auth "apiKey"), curl
+        examples and this stack's API contract (OpenAPI 3.1, JSON)."""
+        outputs = {"apiUrl": self.url}
+        if self.api_key is not None:
+            outputs["apiKey"] = pulumi.Output.secret(self.api_key.value)
+        return {**outputs, "curlExamples": self.curl_examples, "openapi": self.openapi}
+
     def _functions(
         self,
         name: str,

@@ -17,19 +17,6 @@ from components.storage import Storage
 from providers import Dataset, DatasetGroup, DatasetImportJob, Schema
 
 
-def dataset_arn(
-    account_id: pulumi.Input[str],
-    region: pulumi.Input[str],
-    group_name: str,
-    dataset_key: str,
-    partition: str,
-) -> pulumi.Output[str]:
-    """A dataset's ARN follows from its group's name and its type (interactions, items, users)."""
-    return arn(
-        partition, "personalize", region, account_id, f"dataset/{group_name}/{dataset_key.upper()}"
-    )
-
-
 class Datasets(pulumi.ComponentResource):
     """Dataset group, schemas, datasets and one import job per dataset file."""
 
@@ -44,6 +31,7 @@ class Datasets(pulumi.ComponentResource):
         *,
         config: StackConfig,
         storage: Storage,
+        account_id: pulumi.Input[str],
         region: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -51,6 +39,9 @@ class Datasets(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(config.tags)
         self.group_name = config.name_prefix
+        self._partition = config.partition
+        self._account_id = account_id
+        self._region = region
 
         self.dataset_group = DatasetGroup(
             f"{name}-group", name=self.group_name, region=region, tags=tags, opts=child
@@ -110,6 +101,25 @@ class Datasets(pulumi.ComponentResource):
                 "dataset_arns": {k: d.arn for k, d in self.datasets.items()},
             }
         )
+
+    def catalog_schemas(self) -> dict[str, str]:
+        """Schema text of each dataset the API updates in real time (PutItems / PutUsers): every
+        configured one but interactions, which arrive as events through the stream."""
+        return {k: v for k, v in self.schemas.items() if k != "interactions"}
+
+    def catalog_arns(self) -> dict[str, pulumi.Output[str]]:
+        """ARN of each catalog dataset, derived from the group's name and the dataset type, so the
+        API's functions need not wait for the datasets to be created."""
+        return {
+            key: arn(
+                self._partition,
+                "personalize",
+                self._region,
+                self._account_id,
+                f"dataset/{self.group_name}/{key.upper()}",
+            )
+            for key in self.catalog_schemas()
+        }
 
     def imported(self) -> pulumi.Output[str]:
         """A fingerprint of everything imported: it changes whenever any dataset is re-imported."""

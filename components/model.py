@@ -288,6 +288,19 @@ class Models(pulumi.ComponentResource):
         """Campaign ARN per API route, derived from names so callers never wait for training."""
         return {d.model.route: self._arn("campaign", d.name) for d in self.deployments.values()}
 
+    def campaigns(self) -> list[pulumi.Resource]:
+        """Every deployed campaign: the API's smoke test runs once they are all active."""
+        return [d.campaign for d in self.deployments.values()]
+
+    def outputs(self) -> dict[str, dict[str, pulumi.Output[Any]]]:
+        """The stack outputs of the trained models, by model name."""
+        deployed = self.deployments.items()
+        return {
+            "campaignArns": {name: d.campaign.arn for name, d in deployed},
+            "solutionVersionArns": {name: d.solution_version.arn for name, d in deployed},
+            "solutionMetrics": {name: d.solution_version.metrics for name, d in deployed},
+        }
+
     def filter_arns(self) -> dict[str, pulumi.Output[str]]:
         return {
             filter_name: self._arn("filter", self.config.name("filter", filter_name))

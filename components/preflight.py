@@ -13,8 +13,8 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 
 from components import filter_expression
-from components.config import ConfigError, StackConfig
-from components.data_check import load_schema
+from components.config import ConfigError, StackConfig, training_filters
+from components.data_check import check_dataset_file, load_schema
 
 # Namespaces of other programs and providers that stacks commonly carry.
 OWN_PREFIX = "personalize"
@@ -75,6 +75,20 @@ def check(config: StackConfig, config_keys: Iterable[str]) -> None:
     problems = namespace_problems(config_keys, config.project) + filter_problems(config)
     if problems:
         raise ConfigError(problems)
+
+
+def check_stack(config: StackConfig) -> None:
+    """Everything that can be wrong with the stack's data files and cross-key config, checked at
+    preview before a single resource is registered: each dataset file against its schema (the
+    first problem found raises), then every preflight problem at once."""
+    for dataset in config.datasets:
+        check_dataset_file(
+            dataset.file,
+            load_schema(dataset.schema_file),
+            dataset.dataset_type,
+            training_filters(config),
+        )
+    check(config, stack_config_keys())
 
 
 def stack_config_keys() -> list[str]:
