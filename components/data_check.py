@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from components.csv_text import open_csv
+from handlers import avro
+from handlers.avro import INT_RANGE, LONG_RANGE
 
 if TYPE_CHECKING:
     import _csv
@@ -69,14 +71,9 @@ TEXTUAL_MAX_CHARS = 20_000
 MAX_EPOCH_SECONDS = 10_000_000_000
 TIMESTAMP_FIELDS = ("TIMESTAMP", "CREATION_TIMESTAMP")
 
-# Always used with fullmatch, so a trailing newline never slips through "$".
-FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _BOOLEANS = {"true", "false"}
-
-INT_RANGE = (-(2**31), 2**31 - 1)
-LONG_RANGE = (-(2**63), 2**63 - 1)
 
 _TYPE_WORDS = {
     "string": "a string",
@@ -86,7 +83,6 @@ _TYPE_WORDS = {
     "double": "a double (number)",
     "boolean": "a boolean (true or false)",
 }
-PRIMITIVE_TYPES = tuple(_TYPE_WORDS)
 
 
 class DataCheckError(ValueError):
@@ -113,6 +109,13 @@ class TrainingFilter:
 
 
 @dataclass(frozen=True)
+class _Field(avro.Field):
+    """A schema field with the longest string value Personalize imports for it."""
+
+    max_chars: int | None = None
+
+
+@dataclass(frozen=True)
 class DatasetSummary:
     path: Path
     dataset_type: str
@@ -121,33 +124,6 @@ class DatasetSummary:
     users: int | None  # distinct USER_ID values, when the file has that column
     items: int | None  # distinct ITEM_ID values, when the file has that column
     users_with_2_plus: int | None  # Interactions only: users with 2 or more interactions
-
-
-@dataclass(frozen=True)
-class _Field:
-    name: str
-    kind: str  # one of PRIMITIVE_TYPES
-    nullable: bool
-    categorical: bool | None = None  # the schema's "categorical" attribute, None when absent
-    textual: bool = False
-    max_chars: int | None = None  # the longest string value Personalize imports
-
-
-def _field_type(name: str, avro_type: Any, source: str) -> tuple[str, bool]:
-    """(primitive kind, nullable) of a field's Avro type; only what Personalize accepts."""
-    if isinstance(avro_type, dict):
-        avro_type = avro_type.get("type")
-    if isinstance(avro_type, str) and avro_type in PRIMITIVE_TYPES:
-        return avro_type, False
-    if isinstance(avro_type, list):
-        others = [t for t in avro_type if t != "null"]
-        if len(others) == 1 and len(avro_type) == 2 and others[0] in PRIMITIVE_TYPES:
-            return others[0], True
-    allowed = ", ".join(PRIMITIVE_TYPES)
-    raise DataCheckError(
-        f"{source}: field {name} has type {json.dumps(avro_type)}; allowed: one of {allowed}, "
-        f'or a union of "null" with one of them'
-    )
 
 
 def _infer_dataset_type(schema: dict[str, Any]) -> str | None:
@@ -163,37 +139,11 @@ def validate_schema(
         raise DataCheckError(
             f"{source}: dataset type {dataset_type!r} is not one of {', '.join(DATASET_TYPES)}"
         )
-    if not isinstance(schema, dict) or schema.get("type") != "record":
-        raise DataCheckError(f'{source}: must be an Avro record: {{"type": "record", ...}}')
-    if not isinstance(schema.get("name"), str) or not schema["name"]:
-        raise DataCheckError(f"{source}: the record needs a name")
-    raw_fields = schema.get("fields")
-    if not isinstance(raw_fields, list) or not raw_fields:
-        raise DataCheckError(f"{source}: the record needs a non-empty list of fields")
-    fields: list[_Field] = []
-    seen: set[str] = set()
-    for position, raw in enumerate(raw_fields, start=1):
-        if not isinstance(raw, dict) or "name" not in raw or "type" not in raw:
-            raise DataCheckError(f"{source}: field {position} needs a name and a type")
-        name = raw["name"]
-        if not isinstance(name, str) or not FIELD_NAME.fullmatch(name):
-            raise DataCheckError(
-                f"{source}: field name {json.dumps(name)} must match {FIELD_NAME.pattern}"
-            )
-        if name in seen:
-            raise DataCheckError(f"{source}: field {name} is declared twice")
-        seen.add(name)
-        kind, nullable = _field_type(name, raw["type"], source)
-        categorical = raw.get("categorical")
-        fields.append(
-            _Field(
-                name,
-                kind,
-                nullable,
-                categorical if isinstance(categorical, bool) else None,
-                raw.get("textual") is True,
-            )
-        )
+    try:
+        record = avro.parse_record(schema, source)
+    except avro.SchemaError as error:
+        raise DataCheckError(str(error)) from None
+    fields = [_Field(**dataclasses.asdict(f)) for f in record.fields]
     dataset_type = dataset_type or _infer_dataset_type(schema)
     if dataset_type is not None:
         _check_required(fields, dataset_type, source)

@@ -29,6 +29,8 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from handlers import avro
+
 # botocore personalize FilterExpression: 1-2500 characters.
 MAX_EXPRESSION_LENGTH = 2500
 # botocore personalize-runtime FilterValues / FilterAttributeName.
@@ -295,16 +297,8 @@ class SchemaField:
 
 
 def schema_fields(schema: Mapping[str, object]) -> tuple[SchemaField, ...]:
-    """The fields of a parsed Avro schema (already validated by the data check)."""
-    fields: list[SchemaField] = []
-    for raw in schema.get("fields") or []:  # type: ignore[attr-defined]
-        avro_type = raw["type"]
-        if isinstance(avro_type, list):
-            avro_type = next((t for t in avro_type if t != "null"), "null")
-        if isinstance(avro_type, dict):
-            avro_type = avro_type.get("type", "")
-        fields.append(SchemaField(raw["name"], str(avro_type), bool(raw.get("textual"))))
-    return tuple(fields)
+    """The fields of a decoded Avro schema (already validated by the data check)."""
+    return tuple(SchemaField(f.name, f.kind, f.textual) for f in avro.parse_record(schema).fields)
 
 
 # Which configured dataset a reference reads: CurrentItem is the Items row of the item asked

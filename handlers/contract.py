@@ -39,7 +39,7 @@ from handlers.events import (
     SENT_AT_MIN,
     SENT_AT_PATTERN,
 )
-from handlers.validation import FLOAT_MAX, ID_FORBIDDEN, ID_MAX, KEY_PATTERN
+from handlers.validation import FIELD_NAME_PATTERN, FLOAT_MAX, ID_FORBIDDEN, ID_MAX, KEY_PATTERN
 
 # ---- limits (the handlers import these) ----------------------------------------------------------
 
@@ -52,7 +52,7 @@ WITH_METADATA_MAX = 50
 METADATA_COLUMNS_MAX = 10
 METADATA_COLUMN_MAX = 150
 # Items columns are Avro field names.
-COLUMN_NAME = "[A-Za-z_][A-Za-z0-9_]*"
+COLUMN_NAME = FIELD_NAME_PATTERN
 
 # The recommend function's settings for promotions and metadata, written by components/model.py:
 # NEW_ITEMS_PROMOTION is {name, percentPromotedItems, filterArn, cutoffParameter, maxAgeDays},

@@ -163,6 +163,8 @@ def string_list(
 
 # Personalize context / filter keys: [A-Za-z0-9_]+ (botocore model), values <= 1000 characters.
 KEY_PATTERN = "^[A-Za-z0-9_]+$"
+# Avro field names, which are also the Items columns a client may ask for (metadataColumns).
+FIELD_NAME_PATTERN = "[A-Za-z_][A-Za-z0-9_]*"
 _KEY = re.compile(KEY_PATTERN)
 
 
