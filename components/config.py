@@ -42,6 +42,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from components.data_check import DataCheckError, TrainingFilter, load_schema
+from providers.dataset import DATASET_TYPES, DatasetType
+from providers.solution import SCHEDULE
 from providers.tags import tag_key_problem, tag_value_problem
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,10 +54,9 @@ NAME_PREFIX_MAX = 32
 MODEL_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9\-]{0,19}$")
 FILTER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,19}$")
 
-DatasetType = Literal["Interactions", "Items", "Users"]
-DATASET_TYPES: tuple[DatasetType, ...] = ("Interactions", "Items", "Users")
 
 Route = Literal["recommendations", "rankings", "similar-items"]
+ROUTES: tuple[Route, ...] = get_args(Route)
 
 # Recipe name -> the API route its campaign serves.
 RECIPES: dict[str, Route] = {
@@ -111,7 +112,7 @@ SOLUTION_METRICS = (
     "precision_at_25",
 )
 
-AUTO_TRAINING_SCHEDULE = re.compile(r"^rate\(([1-9]|[12][0-9]|30) days?\)$")
+AUTO_TRAINING_SCHEDULE = SCHEDULE  # providers.solution checks the same pattern
 API_AUTH_MODES = ("apiKey", "iam", "none")
 STREAM_MODES = ("ON_DEMAND", "PROVISIONED")
 ARCHIVE_COMPRESSION = ("GZIP", "UNCOMPRESSED", "Snappy", "ZIP", "HADOOP_SNAPPY")
@@ -643,6 +644,15 @@ def _models_list(value: Any) -> Any:
     return value
 
 
+def _recipes_serving(route: Route) -> str:
+    """The recipes whose campaign serves `route`, the default one first: "a, b, c or d"."""
+    default = DEFAULT_MODELS[0].recipe
+    names = sorted(
+        (r for r, served in RECIPES.items() if served == route), key=lambda r: r != default
+    )
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def _model_list_problems(models: list[ModelConfig], complete: bool) -> list[str]:
     """Rules over the whole list; on the valid models only (not `complete`), just those that
     more models could not lift."""
@@ -650,7 +660,7 @@ def _model_list_problems(models: list[ModelConfig], complete: bool) -> list[str]
     names = [m.name for m in models]
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"{{here}} has more than one model named {json.dumps(duplicate)}")
-    for route in ("recommendations", "rankings", "similar-items"):
+    for route in ROUTES:
         serving = [m.name for m in models if m.route == route]
         if len(serving) > 1:
             problems.append(
@@ -659,8 +669,8 @@ def _model_list_problems(models: list[ModelConfig], complete: bool) -> list[str]
             )
     if complete and not any(m.route == "recommendations" for m in models):
         problems.append(
-            "{here} needs one model serving /recommendations (recipe aws-user-personalization-v2, "
-            "aws-user-personalization, aws-popularity-count or aws-trending-now)"
+            "{here} needs one model serving /recommendations (recipe "
+            f"{_recipes_serving('recommendations')})"
         )
     return problems
 

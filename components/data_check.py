@@ -3,8 +3,9 @@
 An import job that fails on a bad row costs a quarter of an hour and a stack left half-built; this
 check finds the same problems at preview time and names the file, line and rule.
 
-Pure standard library and streaming: rows are read one at a time with `csv`, so memory grows with
-the number of distinct users and items (for the minimums and the summary), never with the rows.
+Streaming, with the standard library and the one Avro-subset parser (handlers.avro): rows are
+read one at a time with `csv`, so memory grows with the number of distinct users and items (for
+the minimums and the summary), never with the rows.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 from components.csv_text import open_csv
 from handlers import avro
 from handlers.avro import INT_RANGE, LONG_RANGE
+from providers.dataset import DATASET_TYPES
 
 if TYPE_CHECKING:
     import _csv
 
-DATASET_TYPES = ("Interactions", "Items", "Users")
 
 # Fields Personalize requires per dataset type, and the Avro type each must have.
 REQUIRED_FIELDS: dict[str, dict[str, str]] = {

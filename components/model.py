@@ -24,13 +24,14 @@ from components.data_check import load_schema
 from components.datasets import Datasets
 from handlers.contract import METADATA_COLUMNS_ENV, NEW_ITEMS_PROMOTION_ENV
 from providers import Campaign, Filter, Solution, SolutionVersion
+from providers.campaign import PERSONALIZED_RANKING, RELATED_ITEMS, USER_PERSONALIZATION
 from providers.solution import settings_id
 
 # The recipe type (DescribeRecipe's recipeType) each API route serves.
 ROUTE_RECIPE_TYPES: dict[Route, str] = {
-    "recommendations": "USER_PERSONALIZATION",
-    "rankings": "PERSONALIZED_RANKING",
-    "similar-items": "RELATED_ITEMS",
+    "recommendations": USER_PERSONALIZATION,
+    "rankings": PERSONALIZED_RANKING,
+    "similar-items": RELATED_ITEMS,
 }
 
 # The placeholder the handler fills with "now minus maxAgeDays" (epoch seconds) on each request.

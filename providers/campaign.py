@@ -26,6 +26,7 @@ CAMPAIGN_CONFIG_KEYS = (
 # model, and the clients of the campaign expect the kind they call (a ranking is not a list of
 # recommendations): a change of recipe_type replaces the campaign instead.
 RECIPE_TYPES = ("USER_PERSONALIZATION", "PERSONALIZED_RANKING", "RELATED_ITEMS")
+USER_PERSONALIZATION, PERSONALIZED_RANKING, RELATED_ITEMS = RECIPE_TYPES
 
 CAMPAIGN = Kind(
     label="campaign",

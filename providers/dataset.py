@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, get_args
 
 import pulumi
 
@@ -12,7 +12,10 @@ from .declaration import DATASET_GROUP_ARN, NAME, Field, Kind
 from .provider import PersonalizeProvider
 from .resource import KindResource
 
-DATASET_TYPES = ("Interactions", "Items", "Users")
+# CreateDataset's datasetType values this program deploys (custom dataset groups); the stack's
+# config and the preview data check import them from here.
+DatasetType = Literal["Interactions", "Items", "Users"]
+DATASET_TYPES: tuple[DatasetType, ...] = get_args(DatasetType)
 
 DATASET = Kind(
     label="dataset",

@@ -30,6 +30,8 @@ SOLUTION_CONFIG_KEYS = (
     "trainingDataConfig",
     "autoTrainingConfig",
 )
+# autoTrainingConfig.schedulingExpression; the stack's config checks training.autoTrainingSchedule
+# with this same pattern.
 SCHEDULE = re.compile(r"^rate\(([1-9]|[12][0-9]|30) days?\)$")
 # What CreateSolution takes and UpdateSolution cannot change (it takes performAutoTraining,
 # performIncrementalUpdate and solutionUpdateConfig: the auto-training schedule and eventsConfig):
