@@ -40,6 +40,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_command as command
 
+from components import smoke_test as smoke_script
 from components.arns import arn
 from components.config import PROJECT_ROOT, Route, StackConfig
 from components.csv_text import open_csv
@@ -47,7 +48,7 @@ from components.lambda_function import PythonFunction
 from components.model import metadata_columns
 from handlers import contract, env
 
-SMOKE_TEST_SCRIPT = Path(__file__).resolve().parent / "smoke_test.py"
+SMOKE_TEST_SCRIPT = Path(smoke_script.__file__).resolve()
 # AWS managed policy for API Gateway's account-wide logging role (its path under the partition's
 # `iam::aws:policy/`). Its Resource is "*" because the role serves every API and stage in the
 # region (execution logs go to log groups API Gateway names and creates itself), which no
@@ -761,14 +762,16 @@ class Api(pulumi.ComponentResource):
             )
             return None
         environment: dict[str, pulumi.Input[str]] = {
-            "API_URL": self.url,
-            "SMOKE_TEST_USER": first_user(config),
-            "SMOKE_TEST_EVENT_TYPE": smoke_test_event_type(config),
+            smoke_script.API_URL: self.url,
+            smoke_script.SMOKE_TEST_USER: first_user(config),
+            smoke_script.SMOKE_TEST_EVENT_TYPE: smoke_test_event_type(config),
             # Every other route a model serves is called too.
-            "SMOKE_TEST_ROUTES": ",".join(r for r in campaign_arns if r != "recommendations"),
+            smoke_script.SMOKE_TEST_ROUTES: ",".join(
+                r for r in campaign_arns if r != "recommendations"
+            ),
         }
         if self.api_key is not None:
-            environment["API_KEY"] = pulumi.Output.secret(self.api_key.value)
+            environment[smoke_script.API_KEY] = pulumi.Output.secret(self.api_key.value)
         python = _project_relative(sys.executable)
         script = _project_relative(str(SMOKE_TEST_SCRIPT))
         # The serving model version where the campaign exposes it: a new model is tested too.

@@ -28,6 +28,15 @@ from typing import Any
 # function may throttle, the campaign may still be finishing an update.
 RETRYABLE = frozenset({403, 429, 500, 502, 503, 504})
 
+# The environment the program gives this script (components/api.py imports these names).
+API_URL = "API_URL"
+API_KEY = "API_KEY"
+SMOKE_TEST_USER = "SMOKE_TEST_USER"
+SMOKE_TEST_ITEM = "SMOKE_TEST_ITEM"
+SMOKE_TEST_EVENT_TYPE = "SMOKE_TEST_EVENT_TYPE"
+SMOKE_TEST_ROUTES = "SMOKE_TEST_ROUTES"
+SMOKE_TEST_TIMEOUT = "SMOKE_TEST_TIMEOUT"
+
 
 class SmokeTestError(Exception):
     pass
@@ -77,10 +86,10 @@ def call_until(
 
 
 def run(env: dict[str, str]) -> str:
-    base = env["API_URL"].rstrip("/")
-    api_key = env.get("API_KEY") or None
-    user = env["SMOKE_TEST_USER"]
-    deadline = time.monotonic() + float(env.get("SMOKE_TEST_TIMEOUT", "300"))
+    base = env[API_URL].rstrip("/")
+    api_key = env.get(API_KEY) or None
+    user = env[SMOKE_TEST_USER]
+    deadline = time.monotonic() + float(env.get(SMOKE_TEST_TIMEOUT, "300"))
 
     query = urllib.parse.urlencode({"userId": user, "numResults": "5"})
     text = call_until(
@@ -96,8 +105,8 @@ def run(env: dict[str, str]) -> str:
     if not recommended:
         raise SmokeTestError(f"smoke test failed: no recommendations for user {user!r}")
 
-    item = recommended[0].get("itemId") or env.get("SMOKE_TEST_ITEM")
-    event_type = env.get("SMOKE_TEST_EVENT_TYPE") or "click"
+    item = recommended[0].get("itemId") or env.get(SMOKE_TEST_ITEM)
+    event_type = env.get(SMOKE_TEST_EVENT_TYPE) or "click"
     event = {
         "userId": user,
         "sessionId": f"smoke-test-{uuid.uuid4()}",
@@ -112,7 +121,7 @@ def run(env: dict[str, str]) -> str:
         body=event,
     )
     called = ["1 event accepted"]
-    routes = {r for r in (env.get("SMOKE_TEST_ROUTES") or "").split(",") if r}
+    routes = {r for r in (env.get(SMOKE_TEST_ROUTES) or "").split(",") if r}
     items = [r["itemId"] for r in recommended if r.get("itemId")]
     if "rankings" in routes:
         body = {"userId": user, "itemIds": items}
