@@ -1,12 +1,53 @@
-"""Fixtures shared by every test directory."""
+"""Fixtures and facts shared by every test directory.
+
+The dataset schemas are the program's own files in data/schemas/, read here once, so a test and
+the deployment can never disagree about a field. Local AWS (fake credentials, one moto server on
+a loopback port) is started once per session for the directories that ask for it.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import HTTPServer
+from pathlib import Path
 
 import pytest
 
 from local.pulumi_pickle import sdk_pickle_patch_undone
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = ROOT / "data" / "schemas"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+# Fake keys and one region: the SDK clients of the tests and of the emulator sign with these.
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+}
+
+
+def schema_text(name: str) -> str:
+    """The Avro schema the program deploys for a dataset (``interactions``, ``items``, ``users``)."""
+    return (SCHEMAS / f"{name}.avsc").read_text(encoding="utf-8")
+
+
+INTERACTIONS_SCHEMA = schema_text("interactions")
+ITEMS_SCHEMA = schema_text("items")
+USERS_SCHEMA = schema_text("users")
+
+
+@contextmanager
+def serving(server: HTTPServer) -> Iterator[str]:
+    """Serve from ``server`` (bound to a loopback port) on a thread; yields its base URL."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +56,25 @@ def _pulumi_pickler_unwrapped() -> Iterator[None]:
     dynamic resource it registers, and the SDK's serializer leaves a wrapper behind each time."""
     with sdk_pickle_patch_undone():
         yield
+
+
+@pytest.fixture(scope="session")
+def aws_env() -> Iterator[None]:
+    """Fake credentials and region for the rest of the session (a directory's conftest opts in)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in AWS_ENV.items():
+            patch.setenv(name, value)
+        yield
+
+
+@pytest.fixture(scope="session")
+def moto_url(aws_env: None) -> Iterator[str]:
+    """One moto server for the session; each directory keeps to its own buckets and names."""
+    # Imported here: the directories that never ask for moto do not pay for loading it.
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -4,7 +4,6 @@ every route its models serve."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -13,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from components import smoke_test
+from tests.conftest import serving
 from tests.stack_harness import ROOT, run_program
 
 SHOP = ROOT / "examples/shop/Pulumi.shop.yaml"
@@ -55,13 +55,8 @@ class ShopApi(BaseHTTPRequestHandler):
 @pytest.fixture
 def shop_api() -> Iterator[str]:
     ShopApi.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ShopApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/shop"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), ShopApi)) as url:
+        yield f"{url}/shop"
 
 
 def test_the_smoke_script_uses_the_event_type_and_routes_it_is_given(shop_api: str) -> None:

@@ -4,7 +4,6 @@ least-privilege function roles, and a smoke test that is the only thing waiting 
 import dataclasses
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -15,6 +14,7 @@ import pytest
 from components import smoke_test
 from components.api import api_routes, first_user, openapi_document
 from handlers import contract
+from tests.conftest import serving
 from tests.stack_harness import (
     ACCOUNT_ID,
     ROOT,
@@ -593,14 +593,8 @@ class FakeApi(BaseHTTPRequestHandler):
 def fake_api() -> Iterator[str]:
     FakeApi.seen = []
     FakeApi.events_status = 202
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/dev"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)) as url:
+        yield f"{url}/dev"
 
 
 def test_smoke_script_passes_against_a_working_api(fake_api: str) -> None:
