@@ -18,12 +18,10 @@ from tests.conftest import serving
 from tests.stack_harness import (
     ACCOUNT_ID,
     ROOT,
-    STACK_FILES,
     Registration,
     StackRun,
     run_program,
     shipped_only,
-    stack_run,
 )
 
 METHOD = "aws:apigateway/method:Method"
@@ -69,11 +67,6 @@ API_CONFIG: dict[str, dict[str, Any]] = {
         "retention": 90,
     },
 }
-
-
-@pytest.fixture(scope="module", params=STACK_FILES)
-def run(request: pytest.FixtureRequest) -> StackRun:
-    return stack_run(request.param)
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,10 @@ import pytest
 
 from tests.stack_harness import (
     ACCOUNT_ID,
-    STACK_FILES,
     Registration,
     StackRun,
     run_program,
     shipped_only,
-    stack_run,
 )
 
 STREAM = "aws:kinesis/stream:Stream"
@@ -52,11 +50,6 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "buffer_mb": 64,
     },
 }
-
-
-@pytest.fixture(scope="module", params=STACK_FILES)
-def run(request: pytest.FixtureRequest) -> StackRun:
-    return stack_run(request.param)
 
 
 @pytest.fixture(scope="module")
