@@ -37,6 +37,33 @@ def schema_text(name: str) -> str:
 INTERACTIONS_SCHEMA = schema_text("interactions")
 ITEMS_SCHEMA = schema_text("items")
 USERS_SCHEMA = schema_text("users")
+# The metrics GetSolutionMetrics reports for a solution version; the API types them only as a
+# map, the names are from
+# https://docs.aws.amazon.com/personalize/latest/dg/working-with-training-metrics.html
+SOLUTION_METRICS = frozenset(
+    {
+        "coverage",
+        "mean_reciprocal_rank_at_25",
+        "normalized_discounted_cumulative_gain_at_5",
+        "normalized_discounted_cumulative_gain_at_10",
+        "normalized_discounted_cumulative_gain_at_25",
+        "precision_at_5",
+        "precision_at_10",
+        "precision_at_25",
+    }
+)
+# The Personalize kinds the program declares as dynamic resources.
+PERSONALIZE_KINDS = (
+    "DatasetGroup",
+    "Schema",
+    "Dataset",
+    "DatasetImportJob",
+    "Solution",
+    "SolutionVersion",
+    "Campaign",
+    "EventTracker",
+    "Filter",
+)
 
 
 @contextmanager

@@ -19,20 +19,10 @@ from local.personalize_emulator import EmulatorServer, Steps
 from local.provider_host import ProviderHost, ProviderHostError
 from providers.campaign import CampaignProvider
 from providers.solution_version import SolutionVersionProvider
-from tests.conftest import REGION
+from tests.conftest import REGION, SOLUTION_METRICS
 
 from .engine import State, change, data_chain, destroy, destroy_all, import_job, up
 
-METRICS = {
-    "coverage",
-    "mean_reciprocal_rank_at_25",
-    "normalized_discounted_cumulative_gain_at_5",
-    "normalized_discounted_cumulative_gain_at_10",
-    "normalized_discounted_cumulative_gain_at_25",
-    "precision_at_5",
-    "precision_at_10",
-    "precision_at_25",
-}
 # What the test data's models reach is far below these (precision@10 is about 0.2 here).
 PASSING_GATE = {"precision_at_10": 0.01, "coverage": 0.01}
 FAILING_GATE = {"precision_at_10": 0.99, "coverage": 0.01}
@@ -93,7 +83,7 @@ def test_retrain_below_the_gate_fails_and_the_campaign_keeps_serving_the_previou
     v1 = up(host, SolutionVersionProvider(), version_inputs(solution, first_import, PASSING_GATE))
     # The version's outputs carry its metrics once ACTIVE, as GetSolutionMetrics reports them.
     assert v1.outs["status"] == "ACTIVE"
-    assert set(v1.outs["metrics"]) == METRICS
+    assert set(v1.outs["metrics"]) == SOLUTION_METRICS
     assert v1.outs["metrics"] == pz.get_solution_metrics(solutionVersionArn=v1.id)["metrics"]
     assert v1.outs["metrics"]["precision_at_10"] >= PASSING_GATE["precision_at_10"]
     campaign = up(
