@@ -174,6 +174,30 @@ def poll(call: Callable[..., Any], key: str, **kwargs: Any) -> Callable[[], dict
     return describe
 
 
+def click_first_shown(
+    clients: Any, campaign: str, tracking_id: str, user: str, session: str, **event: Any
+) -> tuple[dict[str, Any], list[str]]:
+    """Recommend to ``user``, then send a click on the first item shown, naming the
+    recommendationId and the impression as the service asks; returns the response and the items
+    shown. ``clients`` is a Clients; ``event`` adds fields to the click."""
+    response: dict[str, Any] = clients.runtime.get_recommendations(
+        campaignArn=campaign, userId=user, **event.pop("recommend", {})
+    )
+    shown = [i["itemId"] for i in response["itemList"]]
+    click = {
+        "sentAt": time.time(),
+        "eventType": "click",
+        "itemId": shown[0],
+        "recommendationId": response["recommendationId"],
+        "impression": shown,
+        **event,
+    }
+    clients.events.put_events(
+        trackingId=tracking_id, userId=user, sessionId=session, eventList=[click]
+    )
+    return response, shown
+
+
 def deploy(
     pz: Any,
     s3: Any,
