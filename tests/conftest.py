@@ -7,11 +7,13 @@ a loopback port) is started once per session for the directories that ask for it
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,6 +66,33 @@ PERSONALIZE_KINDS = (
     "EventTracker",
     "Filter",
 )
+
+
+class JsonApi(BaseHTTPRequestHandler):
+    """A quiet stand-in HTTP API that answers JSON; subclasses say what GET and POST do."""
+
+    def do_GET(self) -> None:
+        self.on_get()
+
+    def do_POST(self) -> None:
+        self.on_post()
+
+    def on_get(self) -> None:
+        self._answer(405, {"error": "GET"})
+
+    def on_post(self) -> None:
+        self._answer(405, {"error": "POST"})
+
+    def _answer(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
 
 
 @contextmanager

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from components import smoke_test
-from tests.conftest import serving
+from tests.conftest import JsonApi, serving
 from tests.stack_harness import ROOT, run_program
 
 SHOP = ROOT / "examples/shop/Pulumi.shop.yaml"
@@ -26,30 +26,19 @@ def test_the_shop_smoke_test_sends_its_own_event_type_and_calls_every_route() ->
     assert set(values["SMOKE_TEST_ROUTES"].split(",")) == {"rankings", "similar-items"}
 
 
-class ShopApi(BaseHTTPRequestHandler):
+class ShopApi(JsonApi):
     seen: ClassVar[list[tuple[str, str, Any]]] = []
 
-    def _answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
+    def on_get(self) -> None:
         url = urlsplit(self.path)
         self.seen.append(("GET", url.path, parse_qs(url.query)))
         self._answer(200, {"recommendations": [{"itemId": "sku-0001"}, {"itemId": "sku-0002"}]})
 
-    def do_POST(self) -> None:
+    def on_post(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.seen.append(("POST", self.path, body))
         status = 202 if self.path.endswith("/events") else 200
         self._answer(status, {"recommendations": [], "accepted": 1})
-
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from tests.stack_harness import (
     ACCOUNT_ID,
     Registration,
     StackRun,
+    as_list,
     run_program,
     shipped_only,
+    under,
 )
 
 STREAM = "aws:kinesis/stream:Stream"
@@ -61,27 +63,10 @@ def statements(policy: str) -> list[dict[str, Any]]:
     return json.loads(policy)["Statement"]
 
 
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def policy_of(run: StackRun, role: Registration) -> list[dict[str, Any]]:
     found = [p for p in run.of_type(ROLE_POLICY) if p.inputs["role"] == role.state["id"]]
     assert len(found) == 1, f"expected one inline policy on {role.name}"
     return statements(found[0].inputs["policy"])
-
-
-def under(run: StackRun, component_type: str) -> list[Registration]:
-    """Every custom resource whose parent chain includes a component of `component_type`."""
-    index = {r.urn: r for r in run.resources}
-    found = []
-    for resource in run.resources:
-        parent = index.get(resource.parent)
-        while parent is not None and parent.typ != component_type:
-            parent = index.get(parent.parent)
-        if parent is not None and resource.custom:
-            found.append(resource)
-    return found
 
 
 def forwarder(run: StackRun) -> Registration:
