@@ -39,6 +39,8 @@ def schema_text(name: str) -> str:
 INTERACTIONS_SCHEMA = schema_text("interactions")
 ITEMS_SCHEMA = schema_text("items")
 USERS_SCHEMA = schema_text("users")
+# Expected values the tests state themselves rather than import from the code they check
+# (components/config.py and local/rehearsal.py name the same sets), so a change there is caught.
 # The metrics GetSolutionMetrics reports for a solution version; the API types them only as a
 # map, the names are from
 # https://docs.aws.amazon.com/personalize/latest/dg/working-with-training-metrics.html
