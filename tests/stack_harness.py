@@ -9,6 +9,7 @@ thresholds, routes) run on the shipped stacks only: decorate them with `shipped_
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import pytest
 import yaml
@@ -33,12 +34,14 @@ __all__ = [
     "DeterministicMocks",
     "Registration",
     "StackRun",
+    "as_list",
     "merged",
     "run_program",
     "run_variant",
     "shipped_only",
     "stack_config",
     "stack_run",
+    "under",
 ]
 
 # The stack files this repository ships; tests may know what they set.
@@ -77,3 +80,21 @@ SECURITY_VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
 def run_variant(variant: str) -> StackRun:
     stack, overrides = SECURITY_VARIANTS[variant]
     return run_program(stack, overrides)
+
+
+def under(run: StackRun, component_type: str) -> list[Registration]:
+    """Every custom resource whose parent chain includes a component of `component_type`."""
+    index = {r.urn: r for r in run.resources}
+    found = []
+    for resource in run.resources:
+        parent = index.get(resource.parent)
+        while parent is not None and parent.typ != component_type:
+            parent = index.get(parent.parent)
+        if parent is not None and resource.custom:
+            found.append(resource)
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    """A policy field that IAM allows as one value or a list, as a list."""
+    return value if isinstance(value, list) else [value]

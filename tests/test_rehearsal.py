@@ -13,18 +13,9 @@ from typing import Any
 import yaml
 
 from local.program import ROOT
+from tests.conftest import PERSONALIZE_KINDS
 
-KINDS = (
-    "DatasetGroup",
-    "Schema",
-    "Dataset",
-    "DatasetImportJob",
-    "Solution",
-    "SolutionVersion",
-    "Campaign",
-    "EventTracker",
-    "Filter",
-)
+KINDS = PERSONALIZE_KINDS
 SHOP = ROOT / "examples/shop/Pulumi.shop.yaml"
 MODELS = "personalize-realtime:models"
 FILTERS = "personalize-realtime:filters"

@@ -4,15 +4,15 @@ every route its models serve."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from components import smoke_test
+from tests.conftest import JsonApi, serving
 from tests.stack_harness import ROOT, run_program
 
 SHOP = ROOT / "examples/shop/Pulumi.shop.yaml"
@@ -26,42 +26,26 @@ def test_the_shop_smoke_test_sends_its_own_event_type_and_calls_every_route() ->
     assert set(values["SMOKE_TEST_ROUTES"].split(",")) == {"rankings", "similar-items"}
 
 
-class ShopApi(BaseHTTPRequestHandler):
+class ShopApi(JsonApi):
     seen: ClassVar[list[tuple[str, str, Any]]] = []
 
-    def _answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
+    def on_get(self) -> None:
         url = urlsplit(self.path)
         self.seen.append(("GET", url.path, parse_qs(url.query)))
         self._answer(200, {"recommendations": [{"itemId": "sku-0001"}, {"itemId": "sku-0002"}]})
 
-    def do_POST(self) -> None:
+    def on_post(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.seen.append(("POST", self.path, body))
         status = 202 if self.path.endswith("/events") else 200
         self._answer(status, {"recommendations": [], "accepted": 1})
 
-    def log_message(self, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def shop_api() -> Iterator[str]:
     ShopApi.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), ShopApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/shop"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), ShopApi)) as url:
+        yield f"{url}/shop"
 
 
 def test_the_smoke_script_uses_the_event_type_and_routes_it_is_given(shop_api: str) -> None:

@@ -16,33 +16,40 @@ GENRES = ["Action", "Comedy", "Drama", "Horror", "Romance", "SciFi", "Family", "
 BASE_TIME = 1_700_000_000
 RECIPE = "arn:aws:personalize:::recipe/"
 
-INTERACTIONS_SCHEMA = json.dumps(
-    {
-        "type": "record",
-        "name": "Interactions",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "EVENT_TYPE", "type": "string"},
-            {"name": "TIMESTAMP", "type": "long"},
-        ],
-        "version": "1.0",
-    }
+# The emulator tests keep their own schemas and data rather than the program's data/schemas/:
+# they hold the emulator to the service's rules, whatever dataset fields the program deploys.
+
+
+def avro_schema(name: str, fields: list[dict[str, Any]]) -> str:
+    """A Personalize dataset schema: an Avro record of ``fields`` in Personalize's namespace."""
+    return json.dumps(
+        {
+            "type": "record",
+            "name": name,
+            "namespace": "com.amazonaws.personalize.schema",
+            "fields": fields,
+            "version": "1.0",
+        }
+    )
+
+
+INTERACTIONS_SCHEMA = avro_schema(
+    "Interactions",
+    [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "EVENT_TYPE", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"},
+    ],
 )
-ITEMS_SCHEMA = json.dumps(
-    {
-        "type": "record",
-        "name": "Items",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "GENRES", "type": "string", "categorical": True},
-            {"name": "YEAR", "type": ["null", "int"]},
-            {"name": "CREATION_TIMESTAMP", "type": "long"},
-        ],
-        "version": "1.0",
-    }
+ITEMS_SCHEMA = avro_schema(
+    "Items",
+    [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "GENRES", "type": "string", "categorical": True},
+        {"name": "YEAR", "type": ["null", "int"]},
+        {"name": "CREATION_TIMESTAMP", "type": "long"},
+    ],
 )
 
 
@@ -165,6 +172,30 @@ def poll(call: Callable[..., Any], key: str, **kwargs: Any) -> Callable[[], dict
         return result
 
     return describe
+
+
+def click_first_shown(
+    clients: Any, campaign: str, tracking_id: str, user: str, session: str, **event: Any
+) -> tuple[dict[str, Any], list[str]]:
+    """Recommend to ``user``, then send a click on the first item shown, naming the
+    recommendationId and the impression as the service asks; returns the response and the items
+    shown. ``clients`` is a Clients; ``event`` adds fields to the click."""
+    response: dict[str, Any] = clients.runtime.get_recommendations(
+        campaignArn=campaign, userId=user, **event.pop("recommend", {})
+    )
+    shown = [i["itemId"] for i in response["itemList"]]
+    click = {
+        "sentAt": time.time(),
+        "eventType": "click",
+        "itemId": shown[0],
+        "recommendationId": response["recommendationId"],
+        "impression": shown,
+        **event,
+    }
+    clients.events.put_events(
+        trackingId=tracking_id, userId=user, sessionId=session, eventList=[click]
+    )
+    return response, shown
 
 
 def deploy(

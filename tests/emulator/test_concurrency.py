@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import threading
 
 import boto3  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
 from .conftest import BUCKET, NO_RETRY, Clients
-from .helpers import Synthetic, deploy, poll, wait_status
+from .helpers import Synthetic, avro_schema, deploy, poll, wait_status
 
-USERS_SCHEMA = json.dumps(
-    {
-        "type": "record",
-        "name": "Users",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "TIER", "type": "string", "categorical": True},
-            {"name": "AGE", "type": ["null", "int"]},
-        ],
-        "version": "1.0",
-    }
+USERS_SCHEMA = avro_schema(
+    "Users",
+    [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "TIER", "type": "string", "categorical": True},
+        {"name": "AGE", "type": ["null", "int"]},
+    ],
 )
 
 

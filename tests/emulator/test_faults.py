@@ -8,8 +8,9 @@ from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
 from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 
 from local.personalize_emulator import RemoteEmulator
+from tests.conftest import REGION
 
-from .conftest import BUCKET, REGION, Clients
+from .conftest import BUCKET, Clients
 from .helpers import Synthetic, deploy, wait_status
 
 

@@ -10,8 +10,9 @@ import pytest
 from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 
 from local.personalize_emulator import run_emulator
+from tests.conftest import REGION
 
-from .conftest import NO_RETRY, REGION, Clients
+from .conftest import NO_RETRY, Clients
 from .helpers import INTERACTIONS_SCHEMA, RECIPE, wait_status
 
 

@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
 from local.personalize_emulator import EmulatorServer, run_emulator
 
-from .conftest import BUCKET, NO_RETRY, REGION, Clients
+from .conftest import BUCKET, Clients, make_clients
 from .helpers import RECIPE, Stack, Synthetic, deploy, poll, wait_status
 
 
@@ -28,16 +27,7 @@ class Served:
 def served(moto_url: str, data: Synthetic) -> Iterator[Served]:
     # Campaign updates last long enough here to observe and to refuse a second one.
     with run_emulator(s3_endpoint_url=moto_url, durations={"campaign-update": (0.2, 0.5)}) as emu:
-
-        def make(service: str, url: str) -> Any:
-            return boto3.client(service, region_name=REGION, endpoint_url=url, config=NO_RETRY)
-
-        clients = Clients(
-            make("personalize", emu.url),
-            make("personalize-events", emu.url),
-            make("personalize-runtime", emu.url),
-            make("s3", moto_url),
-        )
+        clients = make_clients(emu.url, moto_url)
         pz = clients.pz
         stack = deploy(
             pz,

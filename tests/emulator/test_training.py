@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from local.personalize_emulator import recommender
+from tests.conftest import SOLUTION_METRICS
 
 from .conftest import BUCKET, Clients
 from .helpers import INTERACTIONS_SCHEMA, RECIPE, Synthetic, deploy, poll, synthetic, wait_status
@@ -126,16 +127,7 @@ def test_metrics_beat_popularity_on_structured_data(
 ) -> None:
     stack = deploy(clients.pz, clients.s3, BUCKET, data, prefix="metrics")
     metrics = clients.pz.get_solution_metrics(solutionVersionArn=stack.version)["metrics"]
-    assert set(metrics) == {
-        "coverage",
-        "mean_reciprocal_rank_at_25",
-        "normalized_discounted_cumulative_gain_at_5",
-        "normalized_discounted_cumulative_gain_at_10",
-        "normalized_discounted_cumulative_gain_at_25",
-        "precision_at_5",
-        "precision_at_10",
-        "precision_at_25",
-    }
+    assert set(metrics) == SOLUTION_METRICS
     baseline = recommender.evaluate_popularity_baseline(_interactions(data))
     for name in (
         "normalized_discounted_cumulative_gain_at_10",

@@ -1,6 +1,6 @@
 """Fixtures for the handler tests.
 
-Local AWS for the handlers: moto (ThreadedMotoServer on a loopback port) for S3, Kinesis and SQS,
+Local AWS for the handlers: the session's moto server (tests/conftest.py) for S3, Kinesis and SQS,
 and the project's Personalize emulator with a small trained deployment (campaigns for
 recommendations, ranking and similar items, an event tracker, a genre filter, items and users
 datasets) built once per session through the real control-plane API.
@@ -21,57 +21,30 @@ from typing import Any
 
 import boto3  # type: ignore[import-untyped, unused-ignore]
 import pytest
-from moto.server import ThreadedMotoServer
 
 from components.model import NEW_ITEMS_FILTER_EXPRESSION
 from handlers import aws
 from local.lambda_events import LambdaContext, kinesis_event
+from tests.conftest import (
+    ACCOUNT,
+    AWS_ENV,
+    INTERACTIONS_SCHEMA,
+    ITEMS_SCHEMA,
+    REGION,
+    USERS_SCHEMA,
+)
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 GENRES = ["Action", "Comedy", "Drama", "Horror", "Romance"]
 RECIPE = "arn:aws:personalize:::recipe/"
 BASE_TIME = 1_700_000_000
 
 
-def _schema(name: str, fields: list[dict[str, Any]]) -> str:
-    return json.dumps(
-        {
-            "type": "record",
-            "name": name,
-            "namespace": "com.amazonaws.personalize.schema",
-            "fields": fields,
-            "version": "1.0",
-        }
-    )
-
-
-INTERACTIONS_SCHEMA = _schema(
-    "Interactions",
-    [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "EVENT_TYPE", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-    ],
-)
-ITEMS_SCHEMA = _schema(
-    "Items",
-    [
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "GENRES", "type": "string", "categorical": True},
-        {"name": "YEAR", "type": ["null", "int"]},
-        {"name": "CREATION_TIMESTAMP", "type": "long"},
-    ],
-)
-USERS_SCHEMA = _schema(
-    "Users",
-    [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "AGE_BAND", "type": "string", "categorical": True},
-        {"name": "TIER", "type": "string", "categorical": True},
-    ],
-)
+# The session's fake keys, given to the test's own clients explicitly.
+CLIENT_ARGS = {
+    "region_name": REGION,
+    "aws_access_key_id": AWS_ENV["AWS_ACCESS_KEY_ID"],
+    "aws_secret_access_key": AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+}
 
 
 def call(handler: Callable[..., dict[str, Any]], event: dict[str, Any]) -> tuple[int, Any, dict]:
@@ -88,21 +61,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _aws_credentials() -> Iterator[None]:
+def _aws_credentials(aws_env: None) -> None:
     """Session-wide fake credentials: the emulator reads S3 with the default chain."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.setenv("AWS_DEFAULT_REGION", REGION)
-        yield
 
 
 @pytest.fixture(autouse=True)
 def _aws_test_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fake credentials, one region, no SDK retries (a test sees exactly the faults it injects)."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for name, value in AWS_ENV.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "handlers-test")
     for name in (
@@ -123,15 +90,6 @@ def _aws_test_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     aws.reset_clients()
     yield
     aws.reset_clients()
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @dataclass
@@ -209,12 +167,7 @@ def _wait_active(emu: Any, ps: Any, kind: str, arn: str) -> None:
 def deployment(moto_url: str) -> Iterator[Deployment]:
     from local.personalize_emulator import run_emulator
 
-    creds = {
-        "region_name": REGION,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    s3 = boto3.client("s3", endpoint_url=moto_url, **creds)
+    s3 = boto3.client("s3", endpoint_url=moto_url, **CLIENT_ARGS)
     data = catalogue()
     s3.create_bucket(Bucket="handlers-data")
     s3.put_object(
@@ -230,7 +183,7 @@ def deployment(moto_url: str) -> Iterator[Deployment]:
     )
     role = f"arn:aws:iam::{ACCOUNT}:role/personalize"
     with run_emulator(s3_endpoint_url=moto_url) as emu:
-        ps = boto3.client("personalize", endpoint_url=emu.url, **creds)
+        ps = boto3.client("personalize", endpoint_url=emu.url, **CLIENT_ARGS)
         group = ps.create_dataset_group(name="handlers")["datasetGroupArn"]
         _wait_active(emu, ps, "dataset_group", group)
         datasets = {}
@@ -383,13 +336,8 @@ class Streams:
 
 @pytest.fixture
 def streams(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Streams:
-    creds = {
-        "region_name": REGION,
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    kinesis = boto3.client("kinesis", endpoint_url=moto_url, **creds)
-    sqs = boto3.client("sqs", endpoint_url=moto_url, **creds)
+    kinesis = boto3.client("kinesis", endpoint_url=moto_url, **CLIENT_ARGS)
+    sqs = boto3.client("sqs", endpoint_url=moto_url, **CLIENT_ARGS)
     name = f"events-{uuid.uuid4().hex[:10]}"
     kinesis.create_stream(StreamName=name, ShardCount=1)
     arn = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]

@@ -35,6 +35,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from handlers import aws, contract
 from local.lambda_events import LambdaContext
+from tests.conftest import serving
 
 GATEWAY = {r.type: r for r in contract.GATEWAY_RESPONSES}
 # API Gateway's own messages (what $context.error.messageString holds) for the types we emulate.
@@ -236,13 +237,8 @@ def function_environment(variables: Mapping[str, str], managed: set[str]) -> Ite
 def serve(gateway: Gateway) -> Iterator[str]:
     """Serve ``gateway`` on a loopback port; yields the stage URL."""
     server: BaseWSGIServer = make_server("127.0.0.1", 0, gateway, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/{gateway.stage}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as url:
+        yield f"{url}/{gateway.stage}"
 
 
 def _parse(body: bytes) -> Any:

@@ -10,7 +10,8 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped, unus
 from handlers import aws, catalog
 from handlers.avro import camel_case, parse_schema
 from local.lambda_events import api_gateway_event as api_event
-from tests.handlers.conftest import ITEMS_SCHEMA, Deployment, call
+from tests.conftest import ITEMS_SCHEMA
+from tests.handlers.conftest import Deployment, call
 
 
 def post(path: str, body=None, **kwargs):

@@ -14,7 +14,8 @@ from typing import Any
 
 from handlers import catalog, recommend
 from local.lambda_events import api_gateway_event as api_event
-from tests.handlers.conftest import ITEMS_SCHEMA, Deployment, call
+from tests.conftest import ITEMS_SCHEMA
+from tests.handlers.conftest import Deployment, call
 
 # No item of the trained catalogue has this genre, so a filter on it selects only new items.
 NEW_GENRE = "Documentary"

@@ -31,7 +31,8 @@ import yaml  # type: ignore[import-untyped, unused-ignore]
 
 from components.model import NEW_ITEMS_PROMOTION_NAME, PROMOTION_CUTOFF_PARAMETER
 from handlers import contract
-from tests.handlers.conftest import ITEMS_SCHEMA, REGION, USERS_SCHEMA, Deployment
+from tests.conftest import ITEMS_SCHEMA, REGION, USERS_SCHEMA
+from tests.handlers.conftest import Deployment
 from tests.handlers.gateway import Function, Gateway, TokenBucket, serve
 from tests.stack_harness import run_program
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from handlers import aws, catalog, forwarder, ingest, recommend
 from local.lambda_events import LambdaContext
-from tests.handlers.conftest import ITEMS_SCHEMA, USERS_SCHEMA
+from tests.conftest import ITEMS_SCHEMA, USERS_SCHEMA
 
 FUZZ = settings(
     max_examples=200,

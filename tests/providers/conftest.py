@@ -9,49 +9,25 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import json
 import os
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped,unused-ignore]
 import pytest
 from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
-from moto.server import ThreadedMotoServer
 
 from local.personalize_emulator import EmulatorServer, run_emulator
 from local.provider_host import ProviderHost
+from tests.conftest import ACCOUNT, AWS_ENV, REGION, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-REGION = "us-east-1"
 BUCKET = "provider-test-data"
 INTERACTIONS_KEY = "interactions.csv"
-ROLE_ARN = "arn:aws:iam::123456789012:role/personalize-test"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/personalize-test"
 RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-}
 # Real defaults times 0.005: first poll after 25 ms, capped at 0.3 s; deletes give up after 18 s.
 POLL_SCALE = "0.005"
-
-INTERACTIONS_SCHEMA = json.dumps(
-    {
-        "type": "record",
-        "name": "Interactions",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "EVENT_TYPE", "type": "string"},
-            {"name": "TIMESTAMP", "type": "long"},
-        ],
-        "version": "1.0",
-    }
-)
 
 
 def interactions_csv(users: int = 60, items: int = 80, per_user: int = 25) -> str:
@@ -70,28 +46,17 @@ def interactions_csv(users: int = 60, items: int = 80, per_user: int = 25) -> st
 
 
 @pytest.fixture(scope="session", autouse=True)
-def aws_env() -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in AWS_ENV}
-    os.environ.update(AWS_ENV)
-    yield
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+def _aws_env(aws_env: None) -> None:
+    """The session's fake credentials for every provider test (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="session")
-def moto_url(aws_env: None) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    s3 = boto3.client("s3", region_name=REGION, endpoint_url=url)
+def moto_url(moto_url: str) -> str:
+    """The session's moto server, with the interactions the provider tests import."""
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=moto_url)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key=INTERACTIONS_KEY, Body=interactions_csv().encode())
-    yield url
-    server.stop()
+    return moto_url
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +67,12 @@ def emulator(moto_url: str) -> Iterator[EmulatorServer]:
 
 @pytest.fixture(scope="session")
 def host(emulator: EmulatorServer) -> Iterator[ProviderHost]:
+    with start_host(emulator) as running:
+        yield running
+
+
+def start_host(emulator: EmulatorServer) -> ProviderHost:
+    """A provider host as the CLI starts it, aimed at the emulator, polling fast."""
     env = {
         **os.environ,
         **AWS_ENV,
@@ -110,8 +81,7 @@ def host(emulator: EmulatorServer) -> Iterator[ProviderHost]:
     }
     # No credentials or config files of the machine leak into the provider process.
     env.pop("AWS_PROFILE", None)
-    with ProviderHost(ROOT, env=env, config={"aws:region": REGION}) as running:
-        yield running
+    return ProviderHost(ROOT, env=env, config={"aws:region": REGION})
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,14 @@ from typing import Any
 from pulumi.dynamic import ResourceProvider
 
 from local.provider_host import ProviderHost
+from providers.dataset import DatasetProvider
+from providers.dataset_group import DatasetGroupProvider
+from providers.dataset_import_job import DatasetImportJobProvider
+from providers.schema import SchemaProvider
+from providers.solution import SolutionProvider
+from tests.conftest import INTERACTIONS_SCHEMA, REGION
+
+from .conftest import BUCKET, INTERACTIONS_KEY, RECIPE, ROLE_ARN
 
 
 class CheckFailedError(Exception):
@@ -60,6 +68,57 @@ def change(host: ProviderHost, state: State, inputs: dict[str, Any]) -> State:
 
 def destroy(host: ProviderHost, state: State) -> None:
     host.delete(state.provider, state.id, state.outs)
+
+
+def destroy_all(host: ProviderHost, states: list[State]) -> None:
+    """Delete in the reverse of creation order, as `pulumi destroy` does for a chain."""
+    for state in reversed(states):
+        destroy(host, state)
+
+
+def import_job(host: ProviderHost, prefix: str, dataset: State, run: int) -> State:
+    """The ``run``-th import of the suite's interactions into ``dataset``."""
+    return up(
+        host,
+        DatasetImportJobProvider(),
+        {
+            "job_name": f"{prefix}-import-{run}",
+            "dataset_arn": dataset.outs["arn"],
+            "data_location": f"s3://{BUCKET}/{INTERACTIONS_KEY}",
+            "role_arn": ROLE_ARN,
+            "region": REGION,
+        },
+    )
+
+
+def data_chain(host: ProviderHost, prefix: str, *, solution: bool = True) -> list[State]:
+    """What a training needs, created through the host: dataset group, interactions schema and
+    dataset, its first import, then (unless ``solution`` is false) a solution on the suite's
+    recipe. States in creation order, so ``destroy_all`` tears them down."""
+    group = up(host, DatasetGroupProvider(), {"name": f"{prefix}-group", "region": REGION})
+    schema = up(
+        host,
+        SchemaProvider(),
+        {"name": f"{prefix}-schema", "schema": INTERACTIONS_SCHEMA, "region": REGION},
+    )
+    dataset = up(
+        host,
+        DatasetProvider(),
+        {
+            "name": f"{prefix}-interactions",
+            "dataset_group_arn": group.outs["arn"],
+            "dataset_type": "Interactions",
+            "schema_arn": schema.outs["arn"],
+            "region": REGION,
+        },
+    )
+    states = [group, schema, dataset, import_job(host, prefix, dataset, 1)]
+    if solution:
+        inputs = {"name": f"{prefix}-solution", "dataset_group_arn": group.outs["arn"]}
+        states.append(
+            up(host, SolutionProvider(), {**inputs, "recipe_arn": RECIPE, "region": REGION})
+        )
+    return states
 
 
 @dataclass

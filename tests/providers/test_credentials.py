@@ -26,24 +26,12 @@ from local.provider_host import ProviderHost, ProviderHostError
 from providers.base import PersonalizeProviderError, credentials_guarded
 from providers.campaign import CampaignProvider
 from providers.credentials import AssumeRole, AwsSettings, CredentialsConfigError
-from providers.dataset import DatasetProvider
 from providers.dataset_group import DatasetGroupProvider
-from providers.dataset_import_job import DatasetImportJobProvider
-from providers.schema import SchemaProvider
-from providers.solution import SolutionProvider
 from providers.solution_version import TRAINING_INPUTS_TAG, SolutionVersionProvider
+from tests.conftest import REGION, ROOT
 
-from .conftest import (
-    BUCKET,
-    INTERACTIONS_KEY,
-    INTERACTIONS_SCHEMA,
-    POLL_SCALE,
-    RECIPE,
-    REGION,
-    ROLE_ARN,
-    ROOT,
-)
-from .engine import State, destroy, up
+from .conftest import POLL_SCALE
+from .engine import data_chain, destroy, destroy_all, up
 
 ROLE = "arn:aws:iam::111122223333:role/personalize-deployer"
 # Credentials that expire in 5 minutes: inside botocore's mandatory refresh window (10 min), so
@@ -131,53 +119,6 @@ def start_host(emulator: EmulatorServer, moto_url: str) -> Iterator[Any]:
         host.close()
 
 
-def solution_chain(host: ProviderHost, prefix: str) -> list[State]:
-    group = up(host, DatasetGroupProvider(), {"name": f"{prefix}-group", "region": REGION})
-    schema = up(
-        host,
-        SchemaProvider(),
-        {"name": f"{prefix}-schema", "schema": INTERACTIONS_SCHEMA, "region": REGION},
-    )
-    dataset = up(
-        host,
-        DatasetProvider(),
-        {
-            "name": f"{prefix}-interactions",
-            "dataset_group_arn": group.id,
-            "dataset_type": "Interactions",
-            "schema_arn": schema.id,
-            "region": REGION,
-        },
-    )
-    job = up(
-        host,
-        DatasetImportJobProvider(),
-        {
-            "job_name": f"{prefix}-import",
-            "dataset_arn": dataset.id,
-            "data_location": f"s3://{BUCKET}/{INTERACTIONS_KEY}",
-            "role_arn": ROLE_ARN,
-            "region": REGION,
-        },
-    )
-    solution = up(
-        host,
-        SolutionProvider(),
-        {
-            "name": f"{prefix}-solution",
-            "dataset_group_arn": group.id,
-            "recipe_arn": RECIPE,
-            "region": REGION,
-        },
-    )
-    return [group, schema, dataset, job, solution]
-
-
-def destroy_all(host: ProviderHost, states: list[State]) -> None:
-    for state in reversed(states):
-        destroy(host, state)
-
-
 @pytest.mark.parametrize("source", ["stack config", "environment"])
 def test_the_profile_of_the_stack_is_used_and_renewed_during_a_training(
     start_host: Any, emulator: EmulatorServer, aws_files: dict[str, Path], unique: str, source: str
@@ -197,7 +138,7 @@ def test_the_profile_of_the_stack_is_used_and_renewed_during_a_training(
         host = start_host(
             {}, AWS_PROFILE="deployer", AWS_CONFIG_FILE=str(aws_files["config"]), **no_endpoint
         )
-    states = solution_chain(host, unique)
+    states = data_chain(host, unique)
     assert calls(aws_files, "deployer") >= 1
     assert calls(aws_files, "other") == 0
     before = calls(aws_files, "deployer")
@@ -246,7 +187,7 @@ def test_assume_roles_are_assumed_in_order_and_renewed(
 def test_expired_credentials_say_the_training_goes_on_and_the_next_up_adopts_it(
     host: ProviderHost, emulator: EmulatorServer, pz: Any, unique: str
 ) -> None:
-    states = solution_chain(host, unique)
+    states = data_chain(host, unique)
     inputs = {"solution_arn": states[-1].id, "training_inputs": "expiring", "region": REGION}
     with emulator.step_durations({"solution-version": TRAINING}):
         emulator.fail_next("DescribeSolutionVersion", 1, "ExpiredTokenException")

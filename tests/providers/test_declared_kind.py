@@ -20,8 +20,8 @@ from local.provider_host import ProviderHost, ProviderHostError
 from providers.declaration import NAME, Field, Kind
 from providers.provider import PersonalizeProvider
 from providers.resource import KindResource
+from tests.conftest import REGION
 
-from .conftest import REGION
 from .engine import change, destroy, up
 
 SCRATCH_FILTER = Kind(

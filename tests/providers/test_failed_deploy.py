@@ -8,7 +8,6 @@ failure in the state, diffs those resources on the next run and creates only wha
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,18 +26,9 @@ from providers.event_tracker import EventTrackerProvider
 from providers.schema import SchemaProvider
 from providers.solution import SolutionProvider
 from providers.solution_version import SolutionVersionProvider
+from tests.conftest import INTERACTIONS_SCHEMA, REGION
 
-from .conftest import (
-    AWS_ENV,
-    BUCKET,
-    INTERACTIONS_KEY,
-    INTERACTIONS_SCHEMA,
-    POLL_SCALE,
-    RECIPE,
-    REGION,
-    ROLE_ARN,
-    ROOT,
-)
+from .conftest import BUCKET, INTERACTIONS_KEY, RECIPE, ROLE_ARN, start_host
 from .engine import State, change, destroy, up
 
 # Refusals that would mean a leftover of the failed run gets in the way.
@@ -231,14 +221,7 @@ def host(emulator: EmulatorServer) -> Iterator[ProviderHost]:
     These runs make a few hundred provider calls; the shared host gets measurably slower to
     answer afterwards, which later modules' timing-sensitive tests would feel.
     """
-    env = {
-        **os.environ,
-        **AWS_ENV,
-        "AWS_ENDPOINT_URL_PERSONALIZE": emulator.url,
-        "PERSONALIZE_POLL_SCALE": POLL_SCALE,
-    }
-    env.pop("AWS_PROFILE", None)
-    with ProviderHost(ROOT, env=env, config={"aws:region": REGION}) as running:
+    with start_host(emulator) as running:
         yield running
 
 

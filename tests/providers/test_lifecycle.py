@@ -25,19 +25,12 @@ from providers.dataset_group import DatasetGroupProvider
 from providers.dataset_import_job import DatasetImportJobProvider
 from providers.event_tracker import EventTrackerProvider
 from providers.filter import FilterProvider
-from providers.schema import SchemaProvider
 from providers.solution import SolutionProvider
 from providers.solution_version import TRAINING_INPUTS_TAG, SolutionVersionProvider
+from tests.conftest import INTERACTIONS_SCHEMA, REGION
 
-from .conftest import (
-    BUCKET,
-    INTERACTIONS_KEY,
-    INTERACTIONS_SCHEMA,
-    RECIPE,
-    REGION,
-    ROLE_ARN,
-)
-from .engine import State, change, destroy, up
+from .conftest import BUCKET, INTERACTIONS_KEY, RECIPE, ROLE_ARN
+from .engine import State, change, data_chain, destroy, destroy_all, up
 
 UNSEEN = 'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("watch")'
 
@@ -64,48 +57,6 @@ def slow_training(emulator: Any, seconds: float = 3.0) -> Iterator[None]:
         yield
 
 
-def data_chain(host: ProviderHost, prefix: str) -> list[State]:
-    group = up(host, DatasetGroupProvider(), {"name": f"{prefix}-group", "region": REGION})
-    schema = up(
-        host,
-        SchemaProvider(),
-        {"name": f"{prefix}-schema", "schema": INTERACTIONS_SCHEMA, "region": REGION},
-    )
-    dataset = up(
-        host,
-        DatasetProvider(),
-        {
-            "name": f"{prefix}-interactions",
-            "dataset_group_arn": group.outs["arn"],
-            "dataset_type": "Interactions",
-            "schema_arn": schema.outs["arn"],
-            "region": REGION,
-        },
-    )
-    job = up(
-        host,
-        DatasetImportJobProvider(),
-        {
-            "job_name": f"{prefix}-import-1",
-            "dataset_arn": dataset.outs["arn"],
-            "data_location": f"s3://{BUCKET}/{INTERACTIONS_KEY}",
-            "role_arn": ROLE_ARN,
-            "region": REGION,
-        },
-    )
-    solution = up(
-        host,
-        SolutionProvider(),
-        {
-            "name": f"{prefix}-solution",
-            "dataset_group_arn": group.outs["arn"],
-            "recipe_arn": RECIPE,
-            "region": REGION,
-        },
-    )
-    return [group, schema, dataset, job, solution]
-
-
 def version_inputs(solution: State, fingerprint: str, **extra: Any) -> dict[str, Any]:
     return {
         "solution_arn": solution.outs["arn"],
@@ -120,8 +71,7 @@ def chain(host: ProviderHost) -> Iterator[list[State]]:
     """A trained-ready dataset group shared by the tests that need a solution."""
     states = data_chain(host, "shared")
     yield states
-    for state in reversed(states):
-        destroy(host, state)
+    destroy_all(host, states)
 
 
 @pytest.fixture(scope="module")

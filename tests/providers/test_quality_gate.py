@@ -18,26 +18,11 @@ import pytest
 from local.personalize_emulator import EmulatorServer, Steps
 from local.provider_host import ProviderHost, ProviderHostError
 from providers.campaign import CampaignProvider
-from providers.dataset import DatasetProvider
-from providers.dataset_group import DatasetGroupProvider
-from providers.dataset_import_job import DatasetImportJobProvider
-from providers.schema import SchemaProvider
-from providers.solution import SolutionProvider
 from providers.solution_version import SolutionVersionProvider
+from tests.conftest import REGION, SOLUTION_METRICS
 
-from .conftest import BUCKET, INTERACTIONS_KEY, INTERACTIONS_SCHEMA, RECIPE, REGION, ROLE_ARN
-from .engine import State, change, destroy, up
+from .engine import State, change, data_chain, destroy, destroy_all, import_job, up
 
-METRICS = {
-    "coverage",
-    "mean_reciprocal_rank_at_25",
-    "normalized_discounted_cumulative_gain_at_5",
-    "normalized_discounted_cumulative_gain_at_10",
-    "normalized_discounted_cumulative_gain_at_25",
-    "precision_at_5",
-    "precision_at_10",
-    "precision_at_25",
-}
 # What the test data's models reach is far below these (precision@10 is about 0.2 here).
 PASSING_GATE = {"precision_at_10": 0.01, "coverage": 0.01}
 FAILING_GATE = {"precision_at_10": 0.99, "coverage": 0.01}
@@ -62,55 +47,12 @@ def quick(emulator: EmulatorServer) -> Iterator[None]:
         yield
 
 
-def import_job(host: ProviderHost, prefix: str, dataset: State, run: int) -> State:
-    return up(
-        host,
-        DatasetImportJobProvider(),
-        {
-            "job_name": f"{prefix}-import-{run}",
-            "dataset_arn": dataset.outs["arn"],
-            "data_location": f"s3://{BUCKET}/{INTERACTIONS_KEY}",
-            "role_arn": ROLE_ARN,
-            "region": REGION,
-        },
-    )
-
-
 @pytest.fixture(scope="module")
 def chain(host: ProviderHost) -> Iterator[list[State]]:
     """Dataset group, schema, interactions dataset, first import and solution (one per module)."""
-    group = up(host, DatasetGroupProvider(), {"name": f"{PREFIX}-group", "region": REGION})
-    schema = up(
-        host,
-        SchemaProvider(),
-        {"name": f"{PREFIX}-schema", "schema": INTERACTIONS_SCHEMA, "region": REGION},
-    )
-    dataset = up(
-        host,
-        DatasetProvider(),
-        {
-            "name": f"{PREFIX}-interactions",
-            "dataset_group_arn": group.outs["arn"],
-            "dataset_type": "Interactions",
-            "schema_arn": schema.outs["arn"],
-            "region": REGION,
-        },
-    )
-    job = import_job(host, PREFIX, dataset, 1)
-    solution = up(
-        host,
-        SolutionProvider(),
-        {
-            "name": f"{PREFIX}-solution",
-            "dataset_group_arn": group.outs["arn"],
-            "recipe_arn": RECIPE,
-            "region": REGION,
-        },
-    )
-    states = [group, schema, dataset, job, solution]
+    states = data_chain(host, PREFIX)
     yield states
-    for state in reversed(states):
-        destroy(host, state)
+    destroy_all(host, states)
 
 
 def version_inputs(solution: State, job: State, gate: dict[str, float]) -> dict[str, Any]:
@@ -141,7 +83,7 @@ def test_retrain_below_the_gate_fails_and_the_campaign_keeps_serving_the_previou
     v1 = up(host, SolutionVersionProvider(), version_inputs(solution, first_import, PASSING_GATE))
     # The version's outputs carry its metrics once ACTIVE, as GetSolutionMetrics reports them.
     assert v1.outs["status"] == "ACTIVE"
-    assert set(v1.outs["metrics"]) == METRICS
+    assert set(v1.outs["metrics"]) == SOLUTION_METRICS
     assert v1.outs["metrics"] == pz.get_solution_metrics(solutionVersionArn=v1.id)["metrics"]
     assert v1.outs["metrics"]["precision_at_10"] >= PASSING_GATE["precision_at_10"]
     campaign = up(

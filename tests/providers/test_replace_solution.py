@@ -21,15 +21,12 @@ import pytest
 from local.personalize_emulator import EmulatorServer, Steps
 from local.provider_host import ProviderHost, ProviderHostError
 from providers.campaign import CampaignProvider
-from providers.dataset import DatasetProvider
-from providers.dataset_group import DatasetGroupProvider
-from providers.dataset_import_job import DatasetImportJobProvider
-from providers.schema import SchemaProvider
 from providers.solution import SolutionProvider, settings_id
 from providers.solution_version import SolutionVersionProvider
+from tests.conftest import REGION
 
-from .conftest import BUCKET, INTERACTIONS_KEY, INTERACTIONS_SCHEMA, RECIPE, REGION, ROLE_ARN
-from .engine import Planned, State, destroy, up, update_all
+from .conftest import RECIPE
+from .engine import Planned, State, data_chain, destroy, destroy_all, up, update_all
 
 SIMS = "arn:aws:personalize:::recipe/aws-sims"
 QUICK = Steps(0.005, 0.01)
@@ -46,39 +43,9 @@ def quick(emulator: EmulatorServer) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def data(host: ProviderHost) -> Iterator[list[State]]:
-    prefix = "replace-sol"
-    group = up(host, DatasetGroupProvider(), {"name": f"{prefix}-group", "region": REGION})
-    schema = up(
-        host,
-        SchemaProvider(),
-        {"name": f"{prefix}-schema", "schema": INTERACTIONS_SCHEMA, "region": REGION},
-    )
-    dataset = up(
-        host,
-        DatasetProvider(),
-        {
-            "name": f"{prefix}-interactions",
-            "dataset_group_arn": group.id,
-            "dataset_type": "Interactions",
-            "schema_arn": schema.id,
-            "region": REGION,
-        },
-    )
-    job = up(
-        host,
-        DatasetImportJobProvider(),
-        {
-            "job_name": f"{prefix}-import",
-            "dataset_arn": dataset.id,
-            "data_location": f"s3://{BUCKET}/{INTERACTIONS_KEY}",
-            "role_arn": ROLE_ARN,
-            "region": REGION,
-        },
-    )
-    states = [group, schema, dataset, job]
+    states = data_chain(host, "replace-sol", solution=False)
     yield states
-    for state in reversed(states):
-        destroy(host, state)
+    destroy_all(host, states)
 
 
 def solution_inputs(group: State, model: str, **settings: Any) -> dict[str, Any]:

@@ -26,8 +26,7 @@ from providers.tags import (
     tag_value,
     tag_value_problem,
 )
-
-from .conftest import REGION
+from tests.conftest import REGION
 
 MODEL = botocore.session.get_session().get_service_model("personalize")
 KEY_SHAPE = MODEL.shape_for("TagKey").metadata

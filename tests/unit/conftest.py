@@ -21,3 +21,9 @@ def _stack_fixture(stack: str) -> Callable[[], StackRun]:
 
 for _stack in STACK_FILES:
     globals()[f"stack_{_stack.replace('-', '_')}"] = _stack_fixture(_stack)
+
+
+@pytest.fixture(scope="module", params=STACK_FILES)
+def run(request: pytest.FixtureRequest) -> StackRun:
+    """Each stack file's program run, one parameter per file, for a module to check them all."""
+    return stack_run(request.param)

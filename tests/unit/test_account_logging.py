@@ -6,18 +6,13 @@ import json
 import pytest
 
 from components.config import ConfigError, load_stack_config
-from tests.stack_harness import ACCOUNT_ID, STACK_FILES, StackRun, merged, run_program
+from tests.stack_harness import ACCOUNT_ID, StackRun, merged, run_program
 
 ACCOUNT = "aws:apigateway/account:Account"
 STAGE = "aws:apigateway/stage:Stage"
 ROLE = "aws:iam/role:Role"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-
-
-@pytest.fixture(scope="module", params=STACK_FILES)
-def run(request: pytest.FixtureRequest) -> StackRun:
-    return request.getfixturevalue(request.param)
 
 
 @pytest.fixture(scope="module")

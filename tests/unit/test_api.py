@@ -4,9 +4,8 @@ least-privilege function roles, and a smoke test that is the only thing waiting 
 import dataclasses
 import hashlib
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,15 +14,16 @@ import pytest
 from components import smoke_test
 from components.api import api_routes, first_user, openapi_document
 from handlers import contract
+from tests.conftest import JsonApi, serving
 from tests.stack_harness import (
     ACCOUNT_ID,
     ROOT,
-    STACK_FILES,
     Registration,
     StackRun,
+    as_list,
     run_program,
     shipped_only,
-    stack_run,
+    under,
 )
 
 METHOD = "aws:apigateway/method:Method"
@@ -71,11 +71,6 @@ API_CONFIG: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.fixture(scope="module", params=STACK_FILES)
-def run(request: pytest.FixtureRequest) -> StackRun:
-    return stack_run(request.param)
-
-
 @pytest.fixture(scope="module")
 def iam_auth() -> StackRun:
     return run_program(
@@ -91,22 +86,6 @@ def no_auth() -> StackRun:
 
 def statements(policy: str) -> list[dict[str, Any]]:
     return json.loads(policy)["Statement"]
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def under(run: StackRun, component_type: str) -> list[Registration]:
-    index = {r.urn: r for r in run.resources}
-    found = []
-    for resource in run.resources:
-        parent = index.get(resource.parent)
-        while parent is not None and parent.typ != component_type:
-            parent = index.get(parent.parent)
-        if parent is not None and resource.custom:
-            found.append(resource)
-    return found
 
 
 def routes(run: StackRun) -> set[tuple[str, str, str]]:
@@ -557,20 +536,12 @@ def test_smoke_test_user_defaults_to_the_first_user_in_the_interactions_csv() ->
 # ---- the smoke test script against a local stand-in API -----------------------------------------
 
 
-class FakeApi(BaseHTTPRequestHandler):
+class FakeApi(JsonApi):
     recommendations: ClassVar[list[dict[str, Any]]] = [{"itemId": "m00007", "score": 0.5}]
     events_status: ClassVar[int] = 202
     seen: ClassVar[list[tuple[str, str, str | None, Any]]] = []
 
-    def _answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
+    def on_get(self) -> None:
         self.seen.append(("GET", self.path, self.headers.get("x-api-key"), None))
         query = parse_qs(urlsplit(self.path).query)
         if query.get("userId") != ["u00001"]:
@@ -578,29 +549,20 @@ class FakeApi(BaseHTTPRequestHandler):
         else:
             self._answer(200, {"recommendations": self.recommendations, "recommendationId": "r"})
 
-    def do_POST(self) -> None:
+    def on_post(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.seen.append(("POST", self.path, self.headers.get("x-api-key"), body))
         self._answer(
             self.events_status, {"accepted": 1} if self.events_status < 300 else {"error": "no"}
         )
 
-    def log_message(self, *args: Any) -> None:
-        pass
-
 
 @pytest.fixture
 def fake_api() -> Iterator[str]:
     FakeApi.seen = []
     FakeApi.events_status = 202
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/dev"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), FakeApi)) as url:
+        yield f"{url}/dev"
 
 
 def test_smoke_script_passes_against_a_working_api(fake_api: str) -> None:

@@ -18,20 +18,11 @@ from components.config import (
 from components.data_check import DataCheckError
 from components.model import solution_name
 from providers.solution import settings_id
+from tests.conftest import PERSONALIZE_KINDS
 from tests.stack_harness import ROOT, Registration, StackRun, run_program, stack_config
 
 DYNAMIC = "pulumi-python:dynamic/personalize:"
-KINDS = (
-    "DatasetGroup",
-    "Schema",
-    "Dataset",
-    "DatasetImportJob",
-    "Solution",
-    "SolutionVersion",
-    "Campaign",
-    "Filter",
-    "EventTracker",
-)
+KINDS = PERSONALIZE_KINDS
 
 
 def kind(resource: Registration) -> str:

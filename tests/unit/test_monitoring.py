@@ -7,12 +7,10 @@ from typing import Any
 import pytest
 
 from tests.stack_harness import (
-    STACK_FILES,
     Registration,
     StackRun,
     run_program,
     shipped_only,
-    stack_run,
 )
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -27,11 +25,6 @@ THRESHOLDS = {
     "prod": {"iterator": 30_000, "p99": 500, "rate": 0.01, "errors": 1},
 }
 PROD_TOPIC = "arn:aws:sns:eu-west-1:123456789012:platform-alarms"
-
-
-@pytest.fixture(scope="module", params=STACK_FILES)
-def run(request: pytest.FixtureRequest) -> StackRun:
-    return stack_run(request.param)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.stack_harness import SECURITY_VARIANTS, Registration, StackRun, run_variant
+from tests.stack_harness import SECURITY_VARIANTS, Registration, StackRun, as_list, run_variant
 
 # (action, why) pairs that may use Resource "*".
 STAR_RESOURCE_ALLOWED = {
@@ -38,10 +38,6 @@ def documents(run: StackRun) -> Iterator[tuple[Registration, dict[str, Any]]]:
             value = resource.inputs.get(key)
             if isinstance(value, str) and value.lstrip().startswith("{"):
                 yield resource, json.loads(value)
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def test_there_are_policies_to_check(run: StackRun) -> None:

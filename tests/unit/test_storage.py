@@ -5,14 +5,7 @@ import hashlib
 import json
 from typing import Any
 
-import pytest
-
-from tests.stack_harness import ROOT, STACK_FILES, StackRun, run_program, shipped_only, stack_run
-
-
-@pytest.fixture(scope="module", params=STACK_FILES)
-def run(request: pytest.FixtureRequest) -> StackRun:
-    return stack_run(request.param)
+from tests.stack_harness import ROOT, StackRun, run_program, shipped_only
 
 
 def statements(document: str) -> list[dict[str, Any]]:

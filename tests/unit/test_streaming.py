@@ -8,12 +8,12 @@ import pytest
 
 from tests.stack_harness import (
     ACCOUNT_ID,
-    STACK_FILES,
     Registration,
     StackRun,
+    as_list,
     run_program,
     shipped_only,
-    stack_run,
+    under,
 )
 
 STREAM = "aws:kinesis/stream:Stream"
@@ -54,11 +54,6 @@ EXPECTED: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.fixture(scope="module", params=STACK_FILES)
-def run(request: pytest.FixtureRequest) -> StackRun:
-    return stack_run(request.param)
-
-
 @pytest.fixture(scope="module")
 def no_archive() -> StackRun:
     return run_program("dev", {"personalize-realtime:archive": {"enabled": False}})
@@ -68,27 +63,10 @@ def statements(policy: str) -> list[dict[str, Any]]:
     return json.loads(policy)["Statement"]
 
 
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def policy_of(run: StackRun, role: Registration) -> list[dict[str, Any]]:
     found = [p for p in run.of_type(ROLE_POLICY) if p.inputs["role"] == role.state["id"]]
     assert len(found) == 1, f"expected one inline policy on {role.name}"
     return statements(found[0].inputs["policy"])
-
-
-def under(run: StackRun, component_type: str) -> list[Registration]:
-    """Every custom resource whose parent chain includes a component of `component_type`."""
-    index = {r.urn: r for r in run.resources}
-    found = []
-    for resource in run.resources:
-        parent = index.get(resource.parent)
-        while parent is not None and parent.typ != component_type:
-            parent = index.get(parent.parent)
-        if parent is not None and resource.custom:
-            found.append(resource)
-    return found
 
 
 def forwarder(run: StackRun) -> Registration:

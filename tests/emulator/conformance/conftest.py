@@ -12,26 +12,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3  # type: ignore[import-untyped,unused-ignore]
 import pytest
 
 from local.personalize_emulator import EmulatorServer, run_emulator
 
-from ..conftest import BUCKET, NO_RETRY, REGION, Clients
-from ..helpers import RECIPE, Stack, Synthetic, deploy, poll, wait_status
+from ..conftest import BUCKET, Clients, make_clients
+from ..helpers import RECIPE, Stack, Synthetic, avro_schema, deploy, poll, wait_status
 
-USERS_SCHEMA = json.dumps(
-    {
-        "type": "record",
-        "name": "Users",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "AGE", "type": "int"},
-            {"name": "TIER", "type": "string", "categorical": True},
-        ],
-        "version": "1.0",
-    }
+USERS_SCHEMA = avro_schema(
+    "Users",
+    [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "AGE", "type": "int"},
+        {"name": "TIER", "type": "string", "categorical": True},
+    ],
 )
 
 
@@ -81,16 +75,7 @@ class Store:
 @pytest.fixture(scope="package")
 def store(moto_url: str, data: Synthetic) -> Iterator[Store]:
     with run_emulator(s3_endpoint_url=moto_url) as emu:
-
-        def make(service: str, url: str) -> Any:
-            return boto3.client(service, region_name=REGION, endpoint_url=url, config=NO_RETRY)
-
-        clients = Clients(
-            make("personalize", emu.url),
-            make("personalize-events", emu.url),
-            make("personalize-runtime", emu.url),
-            make("s3", moto_url),
-        )
+        clients = make_clients(emu.url, moto_url)
         pz = clients.pz
         stack = deploy(pz, clients.s3, BUCKET, data, prefix="conf")
         schema = pz.create_schema(name="conf-users", schema=USERS_SCHEMA)["schemaArn"]

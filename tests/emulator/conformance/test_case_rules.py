@@ -137,7 +137,9 @@ def test_strict_csv_headers_option_refuses_another_case(moto_url: str, data: Syn
     """
     import boto3  # type: ignore[import-untyped,unused-ignore]
 
-    from ..conftest import NO_RETRY, REGION
+    from tests.conftest import REGION
+
+    from ..conftest import NO_RETRY
 
     with run_emulator(s3_endpoint_url=moto_url, options=Options(strict_csv_headers=True)) as emu:
         clients = Clients(

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..conftest import BUCKET, Clients
-from ..helpers import Synthetic, deploy, poll, wait_gone, wait_status
+from ..helpers import Synthetic, click_first_shown, deploy, poll, wait_gone, wait_status
 
 
 def _until(check: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -32,22 +32,7 @@ def test_the_exploration_sample_runs(clients: Clients, data: Synthetic) -> None:
         "itemExplorationConfig": {"explorationWeight": "0.9", "explorationItemAgeCutOff": "7"}
     }
     stack = deploy(pz, clients.s3, BUCKET, data, prefix="explore", campaign_config=config)
-    response = runtime.get_recommendations(campaignArn=stack.campaign, userId="u00101")
-    shown = [i["itemId"] for i in response["itemList"]]
-    events.put_events(
-        trackingId=stack.tracking_id,
-        userId="u00101",
-        sessionId="1",
-        eventList=[
-            {
-                "sentAt": time.time(),
-                "eventType": "click",
-                "itemId": shown[0],
-                "recommendationId": response["recommendationId"],
-                "impression": shown,
-            }
-        ],
-    )
+    click_first_shown(clients, stack.campaign, stack.tracking_id, "u00101", "1")
     events.put_events(
         trackingId=stack.tracking_id,
         userId="u00101",

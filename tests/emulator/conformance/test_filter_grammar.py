@@ -8,12 +8,10 @@ Sources: https://docs.aws.amazon.com/personalize/latest/dg/creating-filter-expre
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from ..conftest import Clients
-from ..helpers import poll, wait_status
+from ..helpers import avro_schema, poll, wait_status
 from .conftest import Store
 
 
@@ -206,17 +204,9 @@ def test_filters_refuse_what_the_guidelines_rule_out(clients: Clients) -> None:
     wait_status(poll(pz.describe_dataset_group, "datasetGroup", datasetGroupArn=group))
     schema = pz.create_schema(
         name="rules-items",
-        schema=json.dumps(
-            {
-                "type": "record",
-                "name": "Items",
-                "namespace": "com.amazonaws.personalize.schema",
-                "fields": [
-                    {"name": "ITEM_ID", "type": "string"},
-                    {"name": "IN_STOCK", "type": "boolean"},
-                ],
-                "version": "1.0",
-            }
+        schema=avro_schema(
+            "Items",
+            [{"name": "ITEM_ID", "type": "string"}, {"name": "IN_STOCK", "type": "boolean"}],
         ),
     )["schemaArn"]
     pz.create_dataset(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from ..helpers import click_first_shown
 from .conftest import Store
 
 
@@ -88,24 +89,14 @@ def test_impressions_and_recommendation_id_are_accepted(store: Store) -> None:
     as recommendationId and impression); the Event shape (impression: 1-25 item ids,
     recommendationId up to 40 characters).
     """
-    response = store.clients.runtime.get_recommendations(
-        campaignArn=store.campaigns["user"], userId="u00031", numResults=10
-    )
-    shown = [i["itemId"] for i in response["itemList"]]
-    store.clients.events.put_events(
-        trackingId=store.stack.tracking_id,
-        userId="u00031",
-        sessionId="s-impression",
-        eventList=[
-            {
-                "sentAt": time.time(),
-                "eventType": "click",
-                "itemId": shown[0],
-                "recommendationId": response["recommendationId"],
-                "impression": shown,
-                "eventValue": 1.0,
-            }
-        ],
+    response, shown = click_first_shown(
+        store.clients,
+        store.campaigns["user"],
+        store.stack.tracking_id,
+        "u00031",
+        "s-impression",
+        recommend={"numResults": 10},
+        eventValue=1.0,
     )
     recorded = [i for i in _events(store) if i.user_id == "u00031"]
     assert [(i.item_id, i.recommendation_id, list(i.impression)) for i in recorded] == [

@@ -15,30 +15,17 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import json
 from typing import Any
 
 from ..conftest import BUCKET, Clients
-from ..helpers import RECIPE, Synthetic, poll, wait_status
+from ..helpers import RECIPE, Synthetic, avro_schema, poll, wait_status
 
 DOMAIN = "ECOMMERCE"
 CATEGORIES = ["footwear", "salty snacks", "hot dispensed", "jewelry"]
 
 
-def _schema(name: str, fields: list[dict[str, Any]]) -> str:
-    return json.dumps(
-        {
-            "type": "record",
-            "name": name,
-            "namespace": "com.amazonaws.personalize.schema",
-            "fields": fields,
-            "version": "1.0",
-        }
-    )
-
-
 SCHEMAS = {
-    "INTERACTIONS": _schema(
+    "INTERACTIONS": avro_schema(
         "Interactions",
         [
             {"name": "ITEM_ID", "type": "string"},
@@ -48,7 +35,7 @@ SCHEMAS = {
             {"name": "DISCOUNT", "type": "string", "categorical": True},
         ],
     ),
-    "ITEMS": _schema(
+    "ITEMS": avro_schema(
         "Items",
         [
             {"name": "ITEM_ID", "type": "string"},
@@ -58,7 +45,7 @@ SCHEMAS = {
             {"name": "PROMOTED", "type": "string"},
         ],
     ),
-    "USERS": _schema(
+    "USERS": avro_schema(
         "Users",
         [
             {"name": "USER_ID", "type": "string"},
