@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure
+from pulumi.dynamic import CheckFailure, DiffResult
 
 from .checks import is_unknown, normalize_config
 from .client import paginate
@@ -39,6 +39,7 @@ SCHEDULE = re.compile(r"^rate\(([1-9]|[12][0-9]|30) days?\)$")
 # fit UpdateSolution but take effect only at the next training; a new solution trains at once.
 TRAINING_SETTINGS = ("recipe_arn", "perform_hpo", "event_type", "solution_config")
 SETTINGS_ID_LENGTH = 8
+_SETTINGS_ID_SUFFIX = re.compile(rf"-[0-9a-f]{{{SETTINGS_ID_LENGTH}}}$")
 
 
 def settings_id(settings: Mapping[str, Any]) -> str:
@@ -73,6 +74,9 @@ SOLUTION = Kind(
         "solution_config": Field("solutionConfig", value_type=dict),
     },
     parent="dataset_group_arn",
+    # The name it has, which differs from the input for a solution named before its name
+    # carried the settings id (see SolutionProvider.diff).
+    outputs={"name": "name"},
 )
 
 
@@ -116,6 +120,19 @@ class SolutionProvider(PersonalizeProvider):
                         )
                     )
         return failures
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        name = news.get("name")
+        if (
+            isinstance(name, str)
+            and _SETTINGS_ID_SUFFIX.search(name)
+            and olds.get("name") == _SETTINGS_ID_SUFFIX.sub("", name)
+            and not any(self._differs(k, olds.get(k), news.get(k)) for k in TRAINING_SETTINGS)
+        ):
+            # A solution named before its name carried the settings id, trained with these very
+            # settings: the same solution. Renaming it would create and train a new one.
+            olds = {**olds, "name": name}
+        return super().diff(id_, olds, news)
 
     def _create_args(self, props: dict[str, Any]) -> dict[str, Any]:
         """solutionConfig also carries the auto-training schedule."""

@@ -243,3 +243,38 @@ def test_recipe_type_is_checked_and_an_old_state_without_it_is_no_change(
     olds = {**inputs, "min_provisioned_tps": 1, "arn": "x", "status": "ACTIVE"}
     news = {**inputs, "min_provisioned_tps": 1, "recipe_type": "USER_PERSONALIZATION"}
     assert host.diff(CampaignProvider(), "x", olds, news)["changes"] == "DIFF_NONE"
+
+
+def test_a_solution_named_before_its_name_carried_the_settings_id_is_no_change(
+    host: ProviderHost, data: list[State]
+) -> None:
+    """A stack deployed when the solution was named after its model alone: the first `up` with
+    the settings id in the name must not train a new solution for the very same settings."""
+    group = data[0]
+    current = solution_inputs(group, "legacy", perform_hpo=False)
+    legacy = up(host, SolutionProvider(), {**current, "name": "legacy"})
+    try:
+        same = host.check(SolutionProvider(), current, olds=legacy.inputs)["inputs"]
+        assert host.diff(SolutionProvider(), legacy.id, legacy.outs, same)["changes"] == "DIFF_NONE"
+        # An update in place keeps saying the name the solution has.
+        tagged = host.check(SolutionProvider(), {**current, "tags": {"team": "a"}})["inputs"]
+        diff = host.diff(SolutionProvider(), legacy.id, legacy.outs, tagged)
+        assert (diff["changes"], diff["replaces"]) == ("DIFF_SOME", [])
+        legacy.outs = host.update(SolutionProvider(), legacy.id, legacy.outs, tagged)
+        assert legacy.outs["name"] == "legacy"
+        assert (
+            host.diff(SolutionProvider(), legacy.id, legacy.outs, tagged)["changes"] == "DIFF_NONE"
+        )
+
+        # New settings still mean a new solution, created before the old one goes.
+        sims = solution_inputs(group, "legacy", recipe_arn=SIMS)
+        checked = host.check(SolutionProvider(), sims, olds=legacy.inputs)["inputs"]
+        diff = host.diff(SolutionProvider(), legacy.id, legacy.outs, checked)
+        assert set(diff["replaces"]) == {"name", "recipe_arn"}
+        assert diff["delete_before_replace"] is False
+
+        # Any other rename is a rename.
+        other = host.check(SolutionProvider(), {**current, "name": "legacy-other"})["inputs"]
+        assert host.diff(SolutionProvider(), legacy.id, legacy.outs, other)["replaces"] == ["name"]
+    finally:
+        destroy(host, legacy)
