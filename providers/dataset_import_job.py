@@ -70,6 +70,7 @@ class DatasetImportJobProvider(PersonalizeProvider):
                 datasetArn=props["dataset_arn"],
             )
         }
+        last_failure = ""
         for name in attempt_names(props["job_name"]):
             found = existing.get(name)
             if found is None:
@@ -93,9 +94,10 @@ class DatasetImportJobProvider(PersonalizeProvider):
             if described.get("status") != CREATE_FAILED:
                 return str(found["datasetImportJobArn"])
             # An earlier attempt failed and keeps its name forever: try the next name.
+            last_failure = str(described.get("failureReason") or "no failureReason given")
         raise PersonalizeProviderError(
-            f"dataset import job {props['job_name']!r} failed {MAX_RETRY_NAMES + 1} times; "
-            "fix the data or role and change job_name"
+            f"dataset import job {props['job_name']!r} failed {MAX_RETRY_NAMES + 1} times (the "
+            f"last: {last_failure}); fix the data or role and change job_name"
         )
 
     def _mismatches(self, props: dict[str, Any], described: dict[str, Any]) -> list[str]:

@@ -22,7 +22,7 @@ from providers.base import PollSettings
 from providers.campaign import CampaignProvider
 from providers.dataset import DatasetProvider
 from providers.dataset_group import DatasetGroupProvider
-from providers.dataset_import_job import DatasetImportJobProvider
+from providers.dataset_import_job import DatasetImportJobProvider, attempt_names
 from providers.event_tracker import EventTrackerProvider
 from providers.filter import FilterProvider
 from providers.solution import SolutionProvider
@@ -472,6 +472,27 @@ def test_failed_import_surfaces_reason_and_next_attempt_gets_a_fresh_name(host, 
     retried = up(host, DatasetImportJobProvider(), inputs)
     assert retried.id.endswith("dataset-import-job/shared-import-bad-r2")
     assert retried.outs["status"] == "ACTIVE"
+
+
+def test_an_import_out_of_attempt_names_says_why_the_last_one_failed(host, emulator, chain):
+    """The `up` that finds every attempt name taken by a failed job still says what failed."""
+    name = "shared-import-always-bad"
+    inputs = {
+        "job_name": name,
+        "dataset_arn": chain[2].id,
+        "data_location": f"s3://{BUCKET}/{INTERACTIONS_KEY}",
+        "role_arn": ROLE_ARN,
+        "region": REGION,
+    }
+    for attempt in attempt_names(name):
+        emulator.fail_creation(attempt, f"Column EVENT_TYPE not found ({attempt})")
+        with pytest.raises(ProviderHostError):
+            up(host, DatasetImportJobProvider(), inputs)
+    with pytest.raises(ProviderHostError) as exhausted:
+        up(host, DatasetImportJobProvider(), inputs)
+    assert "change job_name" in exhausted.value.details
+    last = attempt_names(name)[-1]
+    assert f"Column EVENT_TYPE not found ({last})" in exhausted.value.details
 
 
 def test_throttling_and_server_errors_are_retried(host, emulator, unique):
