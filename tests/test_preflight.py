@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from components import filter_expression as fe
 from components import preflight
@@ -15,6 +16,7 @@ from components.api import first_user
 from components.config import ConfigError, load_stack_config
 from components.csv_text import open_csv
 from components.data_check import check_dataset_file, load_schema
+from local.program import load_config
 from tests.stack_harness import ROOT, Registration, run_program
 
 FILTERS = "personalize-realtime:filters"
@@ -228,3 +230,15 @@ def test_the_emulator_matches_identifiers_in_any_case_too(expression: str) -> No
     )
     passes = filtering.compile_filter(parsed, {"GENRE": '"Comedy"'}, context)
     assert passes("m1") is expression.upper().startswith("INCLUDE")
+
+
+def test_the_rehearsal_checks_the_stack_files_own_region(tmp_path: Path) -> None:
+    # The rehearsal deploys in a region of its own; the file's aws:region is still held to the
+    # regions where Personalize has an endpoint, as `pulumi preview` holds it.
+    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    document["config"]["aws:region"] = "mars-north-1"
+    path = tmp_path / "Pulumi.elsewhere.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config("elsewhere", file=path)
+    assert 'aws:region "mars-north-1" has no Amazon Personalize endpoint' in str(raised.value)
