@@ -333,4 +333,6 @@ def load_config(
         for key, value in everything.items()
         if key.startswith(namespace)
     }
-    return load_stack_config(PROJECT, stack, values, region=stack_region(everything))
+    return load_stack_config(
+        PROJECT, stack, values, region=stack_region(everything), keys=everything
+    )
