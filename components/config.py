@@ -14,12 +14,13 @@ configuration reference is tested against.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import json
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
@@ -165,7 +166,8 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid stack configuration ({len(problems)} problems):\n{lines}")
+        count = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+        super().__init__(f"invalid stack configuration ({count}):\n{lines}")
 
 
 # --- the declaration's vocabulary -----------------------------------------------------------
@@ -804,15 +806,20 @@ def load_stack_config(
     values: Mapping[str, Any],
     root: Path = PROJECT_ROOT,
     region: str | None = None,
+    *,
+    keys: Iterable[str] = (),
 ) -> StackConfig:
     """Build the stack's config from `values` (the project namespace's keys, without prefix).
 
     Values may be already-parsed objects or the JSON text Pulumi stores for structured config.
     `region` is the AWS provider's region when known (`aws:region` or the environment).
+    `keys` are every key of the stack's config, namespaces included: one in a namespace that
+    looks like the project's is listed with the problems it causes (a key that seems unset).
     Raises ConfigError listing every problem found.
     """
     problems: list[str] = []
     partition = _check_region(region, problems)
+    problems += namespace_problems(keys, project)
     parsed = {key: _parse(value) for key, value in values.items()}
     if parsed.get("datasets") is None:  # a missing section names datasets.interactions
         parsed["datasets"] = {}
@@ -841,6 +848,27 @@ def load_stack_config(
         region=region,
         partition=partition,
     )
+
+
+# Stack files carry other programs' and providers' namespaces (aws:, pulumi:); one that starts
+# like ours or is one typo from it is a mistake.
+OWN_PREFIX = "personalize"
+
+
+def namespace_problems(keys: Iterable[str], project: str) -> list[str]:
+    """Keys whose namespace looks like the project's but is not: the program never reads them."""
+    problems: list[str] = []
+    for key in sorted(keys):
+        namespace, colon, name = key.partition(":")
+        if not colon or namespace == project:
+            continue
+        similar = difflib.get_close_matches(namespace, [project], n=1, cutoff=0.75)
+        if namespace.lower().startswith(OWN_PREFIX) or similar:
+            problems.append(
+                f"{key} is in namespace {namespace!r}, which this program does not read; "
+                f"its keys are {project}:<key> (did you mean {project}:{name}?)"
+            )
+    return problems
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:
@@ -1119,7 +1147,9 @@ def from_pulumi() -> StackConfig:
     namespace = f"{project}:"
     everything = {**pulumi.runtime.config.get_config_env(), **pulumi.runtime.config.CONFIG.get()}
     values = {k[len(namespace) :]: v for k, v in everything.items() if k.startswith(namespace)}
-    return load_stack_config(project, pulumi.get_stack(), values, region=stack_region(everything))
+    return load_stack_config(
+        project, pulumi.get_stack(), values, region=stack_region(everything), keys=everything
+    )
 
 
 def stack_region(everything: Mapping[str, Any]) -> str | None:

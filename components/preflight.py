@@ -4,20 +4,17 @@ resource is registered, and reported like every config problem (ConfigError, by 
 - Filter expressions are parsed and checked against the configured datasets' schemas
   (components.filter_expression), reported as `filters.<name>: ...`.
 - Config keys in a namespace that looks like this project's but is not (a typo such as
-  `personalize-realtme:filters`) are reported: the program would never read them.
+  `personalize-realtme:filters`) are reported by the config load itself
+  (components.config.namespace_problems), beside the key problems such a typo causes.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from components import filter_expression
 from components.config import ConfigError, StackConfig, training_filters
 from components.data_check import check_dataset_file, load_schema
-
-# Namespaces of other programs and providers that stacks commonly carry.
-OWN_PREFIX = "personalize"
 
 
 def filter_problems(
@@ -54,25 +51,9 @@ def filter_problems(
     return problems
 
 
-def namespace_problems(keys: Iterable[str], project: str) -> list[str]:
-    """Keys whose namespace looks like the project's but is not: the program never reads them."""
-    problems: list[str] = []
-    for key in sorted(keys):
-        namespace, colon, name = key.partition(":")
-        if not colon or namespace == project:
-            continue
-        similar = difflib.get_close_matches(namespace, [project], n=1, cutoff=0.75)
-        if namespace.lower().startswith(OWN_PREFIX) or similar:
-            problems.append(
-                f"{key} is in namespace {namespace!r}, which this program does not read; "
-                f"its keys are {project}:<key> (did you mean {project}:{name}?)"
-            )
-    return problems
-
-
-def check(config: StackConfig, config_keys: Iterable[str]) -> None:
+def check(config: StackConfig) -> None:
     """Raise ConfigError listing every preflight problem."""
-    problems = namespace_problems(config_keys, config.project) + filter_problems(config)
+    problems = filter_problems(config)
     if problems:
         raise ConfigError(problems)
 
@@ -88,12 +69,4 @@ def check_stack(config: StackConfig) -> None:
             dataset.dataset_type,
             training_filters(config),
         )
-    check(config, stack_config_keys())
-
-
-def stack_config_keys() -> list[str]:
-    """Every key of the current stack's config, as the Pulumi runtime (or its mocks) holds it."""
-    import pulumi  # noqa: PLC0415  (deferred: the checks above need no SDK)
-
-    runtime = pulumi.runtime.config
-    return list({**runtime.get_config_env(), **runtime.CONFIG.get()})
+    check(config)

@@ -22,7 +22,7 @@ import pulumi
 import yaml
 from pulumi.runtime.mocks import MockMonitor
 
-from components.config import StackConfig, load_stack_config
+from components.config import StackConfig, load_stack_config, stack_region
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"
@@ -321,11 +321,18 @@ def run_program(
 def load_config(
     stack: str, overrides: Mapping[str, Any] | None = None, file: Path | None = None
 ) -> StackConfig:
-    """The typed StackConfig the program would build for this stack file."""
+    """The typed StackConfig the program would build for this stack file.
+
+    The file's own region is checked here, as at preview: the rehearsal then deploys in its own
+    region, so a region without Personalize would otherwise pass unnoticed.
+    """
     namespace = f"{PROJECT}:"
+    everything = stack_config(stack, overrides, file)
     values = {
         key[len(namespace) :]: value
-        for key, value in stack_config(stack, overrides, file).items()
+        for key, value in everything.items()
         if key.startswith(namespace)
     }
-    return load_stack_config(PROJECT, stack, values)
+    return load_stack_config(
+        PROJECT, stack, values, region=stack_region(everything), keys=everything
+    )

@@ -53,7 +53,9 @@ import pulumi
 from moto.server import ThreadedMotoServer
 from pulumi.runtime import rpc
 
-from components.config import StackConfig
+from components import preflight
+from components.config import ConfigError, StackConfig
+from components.data_check import DataCheckError
 from local.exercise import Exercise, StackData, run_exercise
 from local.lambda_events import LambdaContext, api_gateway_event
 from local.personalize_emulator import run_emulator
@@ -571,6 +573,14 @@ def rehearse(
     whether the rehearsal succeeded (`report.ok`).
     """
     report = Report(stack, profile, time_scale)
+    # Each changed stack file is checked as its preview would check it, before the first deploy:
+    # a mistake in one is reported at once, not after the stack it changes has been deployed.
+    for changed in then:
+        try:
+            preflight.check_stack(load_config(stack, overrides, changed))
+        except (ConfigError, DataCheckError) as error:
+            report.error = f"{changed}: {describe(error)}"
+            return report
     region = "us-east-1"
     # Polls scale with the emulator's clock, so waits cost what they would against the service.
     poll_scale = "0.005" if profile == "test" else f"{time_scale:g}"

@@ -8,13 +8,15 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from components import filter_expression as fe
 from components import preflight
 from components.api import first_user
-from components.config import ConfigError, load_stack_config
+from components.config import ConfigError, load_stack_config, namespace_problems
 from components.csv_text import open_csv
 from components.data_check import check_dataset_file, load_schema
+from local.program import load_config
 from tests.stack_harness import ROOT, Registration, run_program
 
 FILTERS = "personalize-realtime:filters"
@@ -148,9 +150,24 @@ def test_a_misspelt_namespace_is_reported() -> None:
     assert not [r for r in registered.values() if r.custom]
 
 
+def test_a_misspelt_namespace_is_reported_with_the_key_problems_it_causes() -> None:
+    # A misspelt `datasets` namespace leaves datasets.interactions unset: both are listed at once,
+    # so the message that is only a consequence comes with its cause.
+    dev_datasets = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"][
+        "personalize-realtime:datasets"
+    ]
+    with pytest.raises(ConfigError) as raised:
+        run_program(
+            "dev",
+            {"personalize-realtime:datasets": None, "personalize-realtme:datasets": dev_datasets},
+        )
+    assert "datasets.interactions is required" in str(raised.value)
+    assert "did you mean personalize-realtime:datasets?" in str(raised.value)
+
+
 def test_other_programs_namespaces_are_left_alone() -> None:
     keys = ["aws:region", "pulumi:tags", "personalize-realtime:models", "command:x", "app:y"]
-    assert preflight.namespace_problems(keys, "personalize-realtime") == []
+    assert namespace_problems(keys, "personalize-realtime") == []
 
 
 def test_shop_example_filters_pass_preflight() -> None:
@@ -228,3 +245,15 @@ def test_the_emulator_matches_identifiers_in_any_case_too(expression: str) -> No
     )
     passes = filtering.compile_filter(parsed, {"GENRE": '"Comedy"'}, context)
     assert passes("m1") is expression.upper().startswith("INCLUDE")
+
+
+def test_the_rehearsal_checks_the_stack_files_own_region(tmp_path: Path) -> None:
+    # The rehearsal deploys in a region of its own; the file's aws:region is still held to the
+    # regions where Personalize has an endpoint, as `pulumi preview` holds it.
+    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    document["config"]["aws:region"] = "mars-north-1"
+    path = tmp_path / "Pulumi.elsewhere.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config("elsewhere", file=path)
+    assert 'aws:region "mars-north-1" has no Amazon Personalize endpoint' in str(raised.value)

@@ -145,6 +145,26 @@ def test_an_early_failure_prints_the_error_alone(tmp_path: Path) -> None:
     assert "Deploy finished" not in done.stdout
 
 
+def test_a_bad_changed_stack_file_fails_before_deploying(tmp_path: Path) -> None:
+    # A --then file is checked as a preview would check it before the first deploy starts, not
+    # after minutes of deploying and using the stack it was meant to change.
+    changed = dev_config()
+    changed["config"][MODELS][0]["campaign"]["minProvisionedTps"] = 0
+    changed_file = write(tmp_path, "changed", changed)
+    done = subprocess.run(
+        [sys.executable, "-m", "local.rehearsal", "--stack", "dev", "--then", changed_file],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "FAILED before deploying" in done.stdout
+    assert f"{changed_file}: ConfigError" in done.stdout
+    assert "models[0].campaign.minProvisionedTps must be an integer from 1 to 500" in done.stdout
+
+
 def test_updates_apply_as_pulumi_up_would(tmp_path: Path) -> None:
     tps = dev_config()
     tps["config"][MODELS][0]["campaign"]["minProvisionedTps"] = 3

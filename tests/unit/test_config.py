@@ -312,6 +312,12 @@ def test_every_problem_is_reported_at_once() -> None:
         assert key in message
 
 
+def test_a_single_problem_is_counted_in_the_singular() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load(typo=1)
+    assert str(raised.value).startswith("invalid stack configuration (1 problem):")
+
+
 def test_integers_may_be_written_as_strings() -> None:
     config = load(events={"batchSize": "250"})
     assert config.events.batch_size == 250
