@@ -33,13 +33,44 @@ def compiled(pattern: str) -> regex.Pattern[str]:
     The models use Unicode property classes (``\\p{L}``, ``\\p{Z}``, ``\\p{N}``, ``\\p{ASCII}``)
     that Python's ``re`` lacks and that no ``re`` class matches exactly (``\\s`` takes tabs and
     newlines, which ``\\p{Z}`` does not). The ``regex`` package implements these classes as Java
-    does, so no pattern is translated by hand. A pattern that does not compile raises instead of
+    does. Java's ``\\d``, ``\\w`` and ``\\s`` are ASCII-only (java.util.regex.Pattern, without
+    UNICODE_CHARACTER_CLASS) while ``regex``'s take every script's digits and letters, so those
+    three are spelled out as ASCII sets. A pattern that does not compile raises instead of
     switching its check off.
     """
     try:
-        return regex.compile(pattern, regex.DOTALL)
+        return regex.compile(_java_shorthands(pattern), regex.DOTALL)
     except regex.error as exc:
         raise PatternError(f"cannot compile model pattern {pattern!r}: {exc}") from exc
+
+
+# Java's ASCII meaning of the shorthand classes, as the members of a character set.
+_JAVA_SHORTHANDS = {"d": "0-9", "w": "A-Za-z0-9_", "s": " \\t\\n\\x0B\\f\\r"}
+
+
+def _java_shorthands(pattern: str) -> str:
+    """The pattern with ``\\d``, ``\\w`` and ``\\s`` as ASCII sets (inside a set: their members)."""
+    out: list[str] = []
+    in_set = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escaped = pattern[i + 1]
+            members = _JAVA_SHORTHANDS.get(escaped)
+            if members is None:
+                out.append(pattern[i : i + 2])
+            else:
+                out.append(members if in_set else f"[{members}]")
+            i += 2
+            continue
+        if char == "[" and not in_set:
+            in_set = True
+        elif char == "]" and in_set:
+            in_set = False
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def _fmt(value: Any) -> str:

@@ -66,6 +66,26 @@ def test_every_model_pattern_is_applied_with_its_java_meaning() -> None:
     ]
 
 
+def test_shorthand_classes_keep_their_java_ascii_meaning() -> None:
+    """Java's `\\d`, `\\w` and `\\s` match ASCII only, inside a set or outside it; the models
+    write ColumnName `[A-Za-z_][A-Za-z\\d_]*`, SchedulingExpression `rate\\(\\d+ days?\\)` and
+    RoleArn `arn:([a-z\\d-]+):iam::\\d{12}:role/...`.
+
+    Source: https://docs.oracle.com/javase/8/docs/api/java/util/regex/Pattern.html (predefined
+    character classes; Unicode only with UNICODE_CHARACTER_CLASS) and the botocore models.
+    """
+    column = validation.compiled(r"[A-Za-z_][A-Za-z\d_]*")
+    schedule = validation.compiled(r"rate\(\d+ days?\)")
+    word = validation.compiled(r"\w+\s\w+")
+    assert column.fullmatch("GENRE_2")
+    assert not column.fullmatch("GENRE_\u0662")
+    assert schedule.fullmatch("rate(7 days)")
+    assert not schedule.fullmatch("rate(\uff17 days)")
+    assert word.fullmatch("a_1 b")
+    assert not word.fullmatch("\u00e9 b")
+    assert not word.fullmatch("a\u00a0b")
+
+
 def test_tag_values_outside_the_pattern_are_refused(clients: Clients) -> None:
     """Tag keys and values must match the TagKey / TagValue patterns: a comma or a tab is refused
     at create time and by TagResource.
