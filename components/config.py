@@ -120,7 +120,9 @@ ARCHIVE_COMPRESSION = ("GZIP", "UNCOMPRESSED", "Snappy", "ZIP", "HADOOP_SNAPPY")
 # The values CloudWatch Logs accepts for a log group's retention.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SNS_ARN_PATTERN = re.compile(r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:[A-Za-z0-9_\-]{1,256}$")
+SNS_ARN_PATTERN = re.compile(
+    r"^arn:aws[a-z\-]*:sns:[a-z0-9\-]+:\d{12}:[A-Za-z0-9_\-]{1,256}$", re.ASCII
+)
 
 
 # S3 refuses bucket names that start with these (bucket naming rules, general purpose buckets);
@@ -200,7 +202,7 @@ def _rules(*problems: str) -> PydanticCustomError:
 
 
 def _integer_value(value: Any) -> int | None:
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip(), re.ASCII):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         return None

@@ -54,7 +54,8 @@ _TOKEN = re.compile(
       | (?P<punct>[(),|])
       | (?P<word>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)
     )""",
-    re.VERBOSE,
+    # ASCII: \s and \d must not take other scripts' spaces and digits the service refuses.
+    re.VERBOSE | re.ASCII,
 )
 
 

@@ -17,7 +17,8 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-_]*$")
 NAME_MAX = 63
-REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+# re.ASCII here and below: Python's \d also takes other scripts' digits, which AWS refuses.
+REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$", re.ASCII)
 
 
 def is_unknown(value: Any) -> bool:
@@ -52,7 +53,7 @@ def arn_problem(value: Any, service: str, resource: str) -> str | None:
     if not isinstance(value, str) or not value:
         return "is required and must be an ARN string"
     pattern = rf"^arn:aws[a-z\-]*:{service}:[a-z0-9\-]*:\d*:{resource}/.+$"
-    if not re.match(pattern, value):
+    if not re.match(pattern, value, re.ASCII):
         example = f"arn:aws:{service}:...:{resource}/..."
         return f"must be a {service} {resource} ARN ({example}), got {value!r}"
     return None
